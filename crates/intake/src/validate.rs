@@ -1,0 +1,369 @@
+//! From a parsed model file to a validated `Model`: ids derived, names resolved against the
+//! catalog, every reference checked, and each problem reported where it is.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use serde_saphyr::Spanned;
+use threatscribe_kb::KnowledgeBase;
+use threatscribe_model::{
+    Boundary, BoundaryKind, Classification, DataAsset, Element, ElementKind, Flow, Model,
+    derive_id, is_valid_id,
+};
+
+use crate::diagnostic::{Diagnostic, IntakeError};
+use crate::model_file::ModelFile;
+
+/// How the text of a model file is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Yaml,
+    Json,
+}
+
+impl Format {
+    /// The format a file name implies, if it names a model file at all.
+    pub fn from_path(path: &str) -> Option<Self> {
+        let lower = path.to_ascii_lowercase();
+        if lower.ends_with(".yaml") || lower.ends_with(".yml") {
+            Some(Self::Yaml)
+        } else if lower.ends_with(".json") {
+            Some(Self::Json)
+        } else {
+            None
+        }
+    }
+}
+
+/// Where each element and flow was declared, by id: (line, column), 1-based.
+pub type SourceMap = BTreeMap<String, (u32, u32)>;
+
+/// A model that passed validation, with what is worth a warning and where things are.
+#[derive(Debug, Clone)]
+pub struct ParsedModel {
+    pub model: Model,
+    pub warnings: Vec<Diagnostic>,
+    pub locations: SourceMap,
+}
+
+/// Reads and validates a model file's text. `default_name` names the model when the file
+/// does not (the CLI passes the file's stem).
+pub fn parse_model(text: &str, format: Format, default_name: &str, kb: &KnowledgeBase) -> Result<ParsedModel, IntakeError> {
+    if format == Format::Json
+        && let Err(error) = serde_json::from_str::<serde::de::IgnoredAny>(text)
+    {
+        let at = (error.line() as u32, error.column() as u32);
+        return Err(IntakeError::Syntax(Diagnostic::error(at, format!("invalid JSON: {}", strip_position(&error.to_string())))));
+    }
+    let file: ModelFile = serde_saphyr::from_str(text).map_err(|error| {
+        let at = error.location().map_or((0, 0), |l| (l.line() as u32, l.column() as u32));
+        let message = error.without_snippet().to_string();
+        IntakeError::Syntax(Diagnostic::error(at, strip_position(&message)).with_hint(shape_hint(&message)))
+    })?;
+    validate(file, default_name, kb)
+}
+
+/// Reads a model given as an already-parsed JSON value (rule examples, API bodies). Values carry
+/// no positions, so diagnostics have none.
+pub fn parse_model_value(value: &serde_json::Value, default_name: &str, kb: &KnowledgeBase) -> Result<ParsedModel, IntakeError> {
+    let file: ModelFile = serde_json::from_value(value.clone())
+        .map_err(|error| IntakeError::Syntax(Diagnostic::error((0, 0), error.to_string())))?;
+    validate(file, default_name, kb)
+}
+
+/// Drops a trailing " at line X column Y" that the parsers append; we report positions apart.
+fn strip_position(message: &str) -> String {
+    let cut = message.find(" at line ").unwrap_or(message.len());
+    message[..cut].trim_end().to_owned()
+}
+
+fn shape_hint(message: &str) -> String {
+    if message.contains("unknown field") {
+        "model files take name, description, elements, flows, boundaries, data_assets; see `threatscribe schema`".into()
+    } else {
+        "see `threatscribe schema` for the model file's shape".into()
+    }
+}
+
+fn at<T>(spanned: &Spanned<T>) -> (u32, u32) {
+    (spanned.referenced.line() as u32, spanned.referenced.column() as u32)
+}
+
+fn closest<'a>(wanted: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .map(|c| (strsim::jaro_winkler(wanted, c), c))
+        .filter(|(score, _)| *score >= 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0).then_with(|| b.1.cmp(a.1)))
+        .map(|(_, c)| c)
+}
+
+fn did_you_mean(wanted: &str, candidates: impl Iterator<Item = impl AsRef<str>>) -> Option<String> {
+    let owned: Vec<String> = candidates.map(|c| c.as_ref().to_owned()).collect();
+    closest(wanted, owned.iter().map(String::as_str)).map(|c| format!("did you mean `{c}`?"))
+}
+
+fn parse_enum<T: Copy>(raw: &Spanned<String>, all: &[T], name: impl Fn(T) -> &'static str, what: &str, errors: &mut Vec<Diagnostic>) -> Option<T> {
+    let value = raw.value.trim();
+    if let Some(&found) = all.iter().find(|&&k| name(k) == value) {
+        return Some(found);
+    }
+    let names: Vec<&str> = all.iter().map(|&k| name(k)).collect();
+    let hint = did_you_mean(value, names.iter()).unwrap_or_else(|| format!("one of: {}", names.join(", ")));
+    errors.push(Diagnostic::error(at(raw), format!("unknown {what} `{value}`")).with_hint(hint));
+    None
+}
+
+fn has_control_characters(text: &str) -> bool {
+    text.chars().any(char::is_control)
+}
+
+/// Validates a name and returns the id: the given one, or one derived from the name.
+fn resolve_id(id: Option<&Spanned<String>>, name: &Spanned<String>, what: &str, errors: &mut Vec<Diagnostic>) -> (String, (u32, u32)) {
+    if name.value.trim().is_empty() {
+        errors.push(Diagnostic::error(at(name), format!("{what} has an empty name")));
+    } else if has_control_characters(&name.value) {
+        errors.push(Diagnostic::error(at(name), format!("{what} name contains control characters")).with_hint("names are shown in reports; use plain text"));
+    }
+    match id {
+        Some(id) => {
+            if !is_valid_id(&id.value) {
+                errors.push(
+                    Diagnostic::error(at(id), format!("{what} id `{}` is not lowercase kebab-case", id.value.escape_debug()))
+                        .with_hint(format!("for example `{}`", derive_id(&id.value))),
+                );
+            }
+            (id.value.clone(), at(id))
+        }
+        None => (derive_id(&name.value), at(name)),
+    }
+}
+
+#[allow(clippy::too_many_lines)] // one pass over the file, in the order a reader checks it
+fn validate(file: ModelFile, default_name: &str, kb: &KnowledgeBase) -> Result<ParsedModel, IntakeError> {
+    let mut errors: Vec<Diagnostic> = Vec::new();
+    let mut warnings: Vec<Diagnostic> = Vec::new();
+    let mut locations = SourceMap::new();
+
+    // Boundaries first: elements refer to them.
+    let mut boundaries = Vec::new();
+    let mut boundary_at: HashMap<String, (u32, u32)> = HashMap::new();
+    for entry in &file.boundaries {
+        let (id, position) = resolve_id(entry.id.as_ref(), &entry.name, "boundary", &mut errors);
+        if boundary_at.insert(id.clone(), position).is_some() {
+            errors.push(Diagnostic::error(position, format!("duplicate boundary id `{id}`")).with_hint("give each boundary its own `id`"));
+            continue;
+        }
+        let kind = parse_enum(&entry.kind, &BoundaryKind::ALL, BoundaryKind::as_str, "boundary kind", &mut errors);
+        boundaries.push(Boundary {
+            id,
+            name: entry.name.value.trim().to_owned(),
+            kind: kind.unwrap_or(BoundaryKind::Network),
+            parent: entry.parent.as_ref().map(|p| p.value.clone()),
+            properties: entry.properties.clone(),
+        });
+    }
+    for (entry, boundary) in file.boundaries.iter().zip(&boundaries) {
+        if let Some(parent) = &entry.parent
+            && !boundary_at.contains_key(&parent.value)
+        {
+            errors.push(
+                Diagnostic::error(at(parent), format!("boundary `{}` has unknown parent `{}`", boundary.id, parent.value))
+                    .with_hint(did_you_mean(&parent.value, boundary_at.keys()).unwrap_or_else(|| "declare it under `boundaries:`".into())),
+            );
+        }
+    }
+    // Cycles: follow parents from each boundary; a walk longer than the list has looped.
+    let parent_of: HashMap<&str, &str> =
+        boundaries.iter().filter_map(|b| b.parent.as_deref().map(|p| (b.id.as_str(), p))).collect();
+    let mut reported_cycle: HashSet<&str> = HashSet::new();
+    for boundary in &boundaries {
+        let mut path = vec![boundary.id.as_str()];
+        let mut current = boundary.id.as_str();
+        while let Some(&parent) = parent_of.get(current) {
+            if let Some(start) = path.iter().position(|&p| p == parent) {
+                let cycle = &path[start..];
+                if cycle.iter().all(|id| reported_cycle.insert(id)) {
+                    let mut chain: Vec<&str> = cycle.to_vec();
+                    chain.push(parent);
+                    errors.push(
+                        Diagnostic::error(boundary_at[parent], format!("boundaries form a cycle: {}", chain.join(" -> ")))
+                            .with_hint("a boundary cannot be inside itself; remove one `parent`"),
+                    );
+                }
+                break;
+            }
+            path.push(parent);
+            current = parent;
+        }
+    }
+
+    // Data assets.
+    let mut data_assets = Vec::new();
+    let mut data_ids: HashSet<String> = HashSet::new();
+    for entry in &file.data_assets {
+        let (id, position) = resolve_id(entry.id.as_ref(), &entry.name, "data asset", &mut errors);
+        if !data_ids.insert(id.clone()) {
+            errors.push(Diagnostic::error(position, format!("duplicate data asset id `{id}`")).with_hint("give each data asset its own `id`"));
+            continue;
+        }
+        let classification = parse_enum(&entry.classification, &Classification::ALL, Classification::as_str, "classification", &mut errors);
+        data_assets.push(DataAsset {
+            id,
+            name: entry.name.value.trim().to_owned(),
+            classification: classification.unwrap_or(Classification::Confidential),
+            description: entry.description.clone(),
+        });
+    }
+
+    // Elements.
+    if file.elements.is_empty() {
+        errors.push(Diagnostic::error((1, 1), "the model has no elements").with_hint("list the people, processes and data stores under `elements:`"));
+    }
+    let mut elements = Vec::new();
+    for entry in &file.elements {
+        let (id, position) = resolve_id(entry.id.as_ref(), &entry.name, "element", &mut errors);
+        if locations.contains_key(&id) {
+            let hint = if entry.id.is_none() { "the id was derived from the name; set `id:` to tell them apart" } else { "give each element its own `id`" };
+            errors.push(Diagnostic::error(position, format!("duplicate element id `{id}`")).with_hint(hint));
+            continue;
+        }
+        locations.insert(id.clone(), position);
+        let kind = parse_enum(&entry.kind, &ElementKind::ALL, ElementKind::as_str, "element kind", &mut errors);
+        if let Some(boundary) = &entry.boundary
+            && !boundary_at.contains_key(&boundary.value)
+        {
+            errors.push(
+                Diagnostic::error(at(boundary), format!("element `{id}` is in unknown boundary `{}`", boundary.value))
+                    .with_hint(did_you_mean(&boundary.value, boundary_at.keys()).unwrap_or_else(|| "declare it under `boundaries:`".into())),
+            );
+        }
+        let mut technologies = Vec::new();
+        for technology in &entry.technologies {
+            let spelling = technology.value.trim();
+            if let Some(known) = kb.catalog.lookup(spelling) {
+                if !technologies.contains(&known.id) {
+                    technologies.push(known.id.clone());
+                }
+            } else {
+                let mut warning = Diagnostic::warning(
+                    at(technology),
+                    format!("unknown technology `{spelling}` in element `{id}`: analysed by its kind and tags only"),
+                );
+                if let Some(suggestion) = kb.catalog.suggest(spelling) {
+                    warning = warning.with_hint(format!("did you mean `{suggestion}`?"));
+                }
+                warnings.push(warning);
+                technologies.push(spelling.to_owned());
+            }
+        }
+        elements.push(Element {
+            id,
+            name: entry.name.value.trim().to_owned(),
+            kind: kind.unwrap_or(ElementKind::Process),
+            technologies,
+            boundary: entry.boundary.as_ref().map(|b| b.value.clone()),
+            tags: entry.tags.clone(),
+            properties: entry.properties.clone(),
+            description: entry.description.clone(),
+        });
+    }
+
+    // Flows.
+    let element_ids: Vec<String> = elements.iter().map(|e| e.id.clone()).collect();
+    let mut flows: Vec<Flow> = Vec::new();
+    for entry in &file.flows {
+        let mut ends_known = true;
+        for end in [&entry.from, &entry.to] {
+            if !locations.contains_key(&end.value) || flows.iter().any(|f| f.id == end.value) {
+                ends_known = false;
+                errors.push(
+                    Diagnostic::error(at(end), format!("flow refers to unknown element `{}`", end.value))
+                        .with_hint(did_you_mean(&end.value, element_ids.iter()).unwrap_or_else(|| "declare it under `elements:`".into())),
+                );
+            }
+        }
+        if ends_known && entry.from.value == entry.to.value {
+            errors.push(
+                Diagnostic::error(at(&entry.from), format!("flow from `{}` to itself", entry.from.value))
+                    .with_hint("a data flow connects two elements; model the internal step as its own process"),
+            );
+        }
+        let (id, position) = match &entry.id {
+            Some(id) => {
+                if !is_valid_id(&id.value) {
+                    errors.push(Diagnostic::error(at(id), format!("flow id `{}` is not lowercase kebab-case", id.value.escape_debug())));
+                }
+                (id.value.clone(), at(id))
+            }
+            None => {
+                let base = format!("{}-to-{}", entry.from.value, entry.to.value);
+                let mut id = base.clone();
+                let mut n = 2;
+                while locations.contains_key(&id) {
+                    id = format!("{base}-{n}");
+                    n += 1;
+                }
+                (id, at(&entry.from))
+            }
+        };
+        if locations.contains_key(&id) {
+            errors.push(Diagnostic::error(position, format!("duplicate id `{id}`")).with_hint("element and flow ids share one namespace: threat ids are RULE@ID"));
+            continue;
+        }
+        locations.insert(id.clone(), position);
+        let protocol = entry.protocol.as_ref().map(|p| {
+            let spelling = p.value.trim();
+            if let Some(known) = kb.catalog.lookup_protocol(spelling) {
+                known.id.clone()
+            } else {
+                let mut warning = Diagnostic::warning(at(p), format!("unknown protocol `{spelling}` on flow `{id}`"));
+                if let Some(suggestion) = kb.catalog.suggest_protocol(spelling) {
+                    warning = warning.with_hint(format!("did you mean `{suggestion}`?"));
+                }
+                warnings.push(warning);
+                spelling.to_lowercase()
+            }
+        });
+        let mut data = Vec::new();
+        for asset in &entry.data {
+            if data_ids.contains(&asset.value) {
+                if !data.contains(&asset.value) {
+                    data.push(asset.value.clone());
+                }
+            } else {
+                errors.push(
+                    Diagnostic::error(at(asset), format!("flow `{id}` carries unknown data asset `{}`", asset.value))
+                        .with_hint(did_you_mean(&asset.value, data_ids.iter()).unwrap_or_else(|| "declare it under `data_assets:`".into())),
+                );
+            }
+        }
+        flows.push(Flow {
+            id,
+            from: entry.from.value.clone(),
+            to: entry.to.value.clone(),
+            protocol,
+            data,
+            properties: entry.properties.clone(),
+            description: entry.description.clone(),
+        });
+    }
+
+    for element in &elements {
+        if !flows.iter().any(|f| f.from == element.id || f.to == element.id) {
+            warnings.push(Diagnostic::warning(locations[&element.id], format!("element `{}` has no flows: nothing reaches it or leaves it", element.id)));
+        }
+    }
+
+    if !errors.is_empty() {
+        errors.sort_by_key(|d| (d.line, d.column));
+        return Err(IntakeError::Invalid(errors));
+    }
+    let name = file.name.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty()).unwrap_or_else(|| default_name.to_owned());
+    Ok(ParsedModel {
+        model: Model { name, description: file.description, elements, flows, boundaries, data_assets },
+        warnings,
+        locations,
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,250 @@
+//! What the analysis concludes: threats with their rating, mitigations and status.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// The six STRIDE categories, in the order of the acronym.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stride {
+    Spoofing,
+    Tampering,
+    Repudiation,
+    InformationDisclosure,
+    DenialOfService,
+    ElevationOfPrivilege,
+}
+
+impl Stride {
+    pub const ALL: [Stride; 6] = [
+        Self::Spoofing,
+        Self::Tampering,
+        Self::Repudiation,
+        Self::InformationDisclosure,
+        Self::DenialOfService,
+        Self::ElevationOfPrivilege,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Spoofing => "spoofing",
+            Self::Tampering => "tampering",
+            Self::Repudiation => "repudiation",
+            Self::InformationDisclosure => "information_disclosure",
+            Self::DenialOfService => "denial_of_service",
+            Self::ElevationOfPrivilege => "elevation_of_privilege",
+        }
+    }
+
+    /// Title case for prose and tables: "Information Disclosure".
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Spoofing => "Spoofing",
+            Self::Tampering => "Tampering",
+            Self::Repudiation => "Repudiation",
+            Self::InformationDisclosure => "Information Disclosure",
+            Self::DenialOfService => "Denial of Service",
+            Self::ElevationOfPrivilege => "Elevation of Privilege",
+        }
+    }
+
+    /// The acronym's letter: S, T, R, I, D or E.
+    pub fn letter(self) -> char {
+        match self {
+            Self::Spoofing => 'S',
+            Self::Tampering => 'T',
+            Self::Repudiation => 'R',
+            Self::InformationDisclosure => 'I',
+            Self::DenialOfService => 'D',
+            Self::ElevationOfPrivilege => 'E',
+        }
+    }
+}
+
+impl fmt::Display for Stride {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How likely an attacker is to try and succeed, before declared mitigations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Likelihood {
+    Low,
+    Medium,
+    High,
+}
+
+/// How much harm success does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Impact {
+    Low,
+    Medium,
+    High,
+}
+
+/// Risk severity, ordered: `Low < Medium < High < Critical`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+macro_rules! level_names {
+    ($ty:ty { $($variant:ident => $word:literal),* }) => {
+        impl $ty {
+            pub fn as_str(self) -> &'static str {
+                match self { $(Self::$variant => $word),* }
+            }
+        }
+        impl fmt::Display for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+level_names!(Likelihood { Low => "low", Medium => "medium", High => "high" });
+level_names!(Impact { Low => "low", Medium => "medium", High => "high" });
+level_names!(Severity { Low => "low", Medium => "medium", High => "high", Critical => "critical" });
+
+impl Likelihood {
+    pub const ALL: [Likelihood; 3] = [Self::Low, Self::Medium, Self::High];
+
+    pub fn raised(self) -> Self {
+        match self {
+            Self::Low => Self::Medium,
+            Self::Medium | Self::High => Self::High,
+        }
+    }
+
+    pub fn lowered(self) -> Self {
+        match self {
+            Self::High => Self::Medium,
+            Self::Medium | Self::Low => Self::Low,
+        }
+    }
+}
+
+impl Impact {
+    pub const ALL: [Impact; 3] = [Self::Low, Self::Medium, Self::High];
+
+    pub fn raised(self) -> Self {
+        match self {
+            Self::Low => Self::Medium,
+            Self::Medium | Self::High => Self::High,
+        }
+    }
+
+    pub fn lowered(self) -> Self {
+        match self {
+            Self::High => Self::Medium,
+            Self::Medium | Self::Low => Self::Low,
+        }
+    }
+}
+
+impl Severity {
+    pub const ALL: [Severity; 4] = [Self::Low, Self::Medium, Self::High, Self::Critical];
+
+    /// Title case for tables: "Critical".
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Low => "Low",
+            Self::Medium => "Medium",
+            Self::High => "High",
+            Self::Critical => "Critical",
+        }
+    }
+}
+
+/// Where a finding stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    /// Nothing in the model handles it.
+    Open,
+    /// The model declares a control that handles it (see `mitigated_by`).
+    Mitigated,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Mitigated => "mitigated",
+        }
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Guidance of a control for one technology the target uses.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TechGuidance {
+    /// Catalog id of the technology (`flask-wtf`).
+    pub technology: String,
+    /// Its display name (`Flask-WTF`).
+    pub name: String,
+    pub guidance: String,
+}
+
+/// A control applied to one threat.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Mitigation {
+    pub id: String,
+    pub title: String,
+    /// The control's general guidance.
+    pub description: String,
+    /// The same control said for the technologies at stake, most specific first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub technology_guidance: Vec<TechGuidance>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub references: Vec<String>,
+}
+
+/// One finding: a rule that applies to one element or flow.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Threat {
+    /// Stable across runs: `RULE@TARGET`.
+    pub id: String,
+    pub rule: String,
+    /// The primary STRIDE category.
+    pub stride: Stride,
+    /// Every category the threat falls under, primary first.
+    pub categories: Vec<Stride>,
+    /// Id of the element or flow the threat is on.
+    pub target: String,
+    /// `element` or `flow`.
+    pub target_type: String,
+    pub title: String,
+    pub description: String,
+    pub severity: Severity,
+    pub likelihood: Likelihood,
+    pub impact: Impact,
+    /// How the severity was reached, one step per line.
+    pub rating_reasoning: Vec<String>,
+    pub cwe: Vec<String>,
+    pub capec: Vec<String>,
+    pub owasp: Vec<String>,
+    pub mitigations: Vec<Mitigation>,
+    pub status: Status,
+    /// What in the model handles it, when `status` is `mitigated`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mitigated_by: Option<String>,
+    /// The facts of the model that made the rule fire.
+    pub evidence: Vec<String>,
+    /// `kb:baseline` or `kb:specific`; later `llm:<model>`.
+    pub source: String,
+}
