@@ -233,7 +233,7 @@ fn compile_rule(
         .map(|c| c.compile(raw.applies_to, vocabulary))
         .transpose()
         .map_err(|e| fail(format!("mitigated_when: {e}")))?;
-    for text in [&raw.title, &raw.description] {
+    for text in [Some(&raw.title), Some(&raw.description), raw.question.as_ref()].into_iter().flatten() {
         for name in placeholders(text) {
             let known = PLACEHOLDERS.iter().any(|(p, _)| *p == name);
             let fits = match name {
@@ -292,6 +292,7 @@ fn compile_rule(
         owasp: raw.owasp,
         controls: raw.controls,
         references: raw.references,
+        question: raw.question.map(|q| q.trim().to_owned()),
         triggers: raw.examples.triggers,
         ignores: raw.examples.ignores,
         file: file.to_owned(),

@@ -53,6 +53,10 @@ pub(crate) struct RawRule {
     pub controls: Vec<String>,
     #[serde(default)]
     pub references: Vec<String>,
+    /// What a reviewer should ask when the finding is open: the answer decides whether it is
+    /// mitigated (usually the fact `mitigated_when` looks for).
+    #[serde(default)]
+    pub question: Option<String>,
     pub examples: RawExamples,
 }
 
@@ -97,6 +101,7 @@ pub struct Rule {
     pub owasp: Vec<String>,
     pub controls: Vec<String>,
     pub references: Vec<String>,
+    pub question: Option<String>,
     pub triggers: Vec<Example>,
     pub ignores: Vec<Example>,
     /// The file it came from, relative to `kb/`.

@@ -1,0 +1,433 @@
+//! The analyst and reviewer passes over one model.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use threatscribe_kb::{KnowledgeBase, Layer, Rule, Subject as RuleSubject};
+use threatscribe_model::{Classification, Element, ElementKind, Flow, Mitigation, Model, Severity, Status, TechGuidance, Threat};
+
+use crate::context::{Context, Exposure};
+use crate::coverage::{self, CoverageCell, CoverageRow, applicable_categories};
+use crate::evaluate::{Findings, Subject, matches};
+use crate::rating::{RatingInput, rate};
+use crate::text::{fill, join_names};
+
+/// The roles of the pipeline, as named in the report's conversation log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Architect,
+    Analyst,
+    Reviewer,
+    Writer,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Architect => "architect",
+            Self::Analyst => "analyst",
+            Self::Reviewer => "reviewer",
+            Self::Writer => "writer",
+        }
+    }
+}
+
+/// One step a role took, in order.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LogEntry {
+    pub role: Role,
+    pub message: String,
+}
+
+/// Everything the analysis concluded about one model.
+#[derive(Debug, Clone)]
+pub struct Analysis {
+    pub model: Model,
+    /// Ordered by severity (highest first), then rule id, then target.
+    pub threats: Vec<Threat>,
+    pub coverage: Vec<CoverageRow>,
+    pub assumptions: Vec<String>,
+    pub questions: Vec<String>,
+    pub log: Vec<LogEntry>,
+}
+
+/// A rule's hit on one target before rating.
+struct Hit<'a> {
+    rule: &'a Rule,
+    target: &'a str,
+    findings: Findings<'a>,
+    mitigated_by: Option<String>,
+}
+
+/// Runs the analyst and reviewer on `model`. Deterministic: the same model gives the same
+/// analysis, in the same order.
+pub fn analyze(model: &Model, kb: &KnowledgeBase) -> Analysis {
+    let context = Context::new(model, kb);
+    let mut log = Vec::new();
+
+    // Analyst: every rule on every element or flow it is about.
+    let mut hits: Vec<Hit<'_>> = Vec::new();
+    for rule in &kb.rules {
+        match rule.applies_to {
+            RuleSubject::Element => {
+                for element in &model.elements {
+                    if let Some(hit) = apply(rule, Subject::Element(element), &element.id, &context) {
+                        hits.push(hit);
+                    }
+                }
+            }
+            RuleSubject::Flow => {
+                for flow in &model.flows {
+                    if let Some(hit) = apply(rule, Subject::Flow(flow), &flow.id, &context) {
+                        hits.push(hit);
+                    }
+                }
+            }
+        }
+    }
+    let baseline_rules = kb.rules.iter().filter(|r| r.layer == Layer::Baseline).count();
+    log.push(LogEntry {
+        role: Role::Analyst,
+        message: format!(
+            "Applied {} rules ({baseline_rules} baseline STRIDE rules, {} technology-specific rules) to {} elements and {} flows: {} rule matches.",
+            kb.rules.len(),
+            kb.rules.len() - baseline_rules,
+            model.elements.len(),
+            model.flows.len(),
+            hits.len()
+        ),
+    });
+
+    // Reviewer: a specific finding absorbs the baseline finding it makes concrete.
+    let mut absorbed: Vec<String> = Vec::new();
+    let specific: Vec<(String, threatscribe_model::Stride, String)> = hits
+        .iter()
+        .filter(|h| h.rule.layer == Layer::Specific)
+        .map(|h| (h.target.to_owned(), h.rule.primary_stride(), format!("{}@{}", h.rule.id, h.target)))
+        .collect();
+    hits.retain(|hit| {
+        if hit.rule.layer != Layer::Baseline {
+            return true;
+        }
+        match specific.iter().find(|(target, stride, _)| target == hit.target && *stride == hit.rule.primary_stride()) {
+            Some((_, _, by)) => {
+                absorbed.push(format!("{}@{} into {by}", hit.rule.id, hit.target));
+                false
+            }
+            None => true,
+        }
+    });
+    if !absorbed.is_empty() {
+        log.push(LogEntry {
+            role: Role::Reviewer,
+            message: format!(
+                "Folded {} generic STRIDE findings into the specific findings that make them concrete: {}.",
+                absorbed.len(),
+                absorbed.join("; ")
+            ),
+        });
+    }
+
+    let mut threats: Vec<Threat> = hits.iter().map(|hit| build_threat(hit, &context)).collect();
+    threats.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.rule.cmp(&b.rule)).then_with(|| a.target.cmp(&b.target)));
+
+    let mitigated: Vec<&str> = threats.iter().filter(|t| t.status == Status::Mitigated).map(|t| t.id.as_str()).collect();
+    let counts: Vec<String> = Severity::ALL
+        .iter()
+        .rev()
+        .map(|s| format!("{} {s}", threats.iter().filter(|t| t.severity == *s).count()))
+        .collect();
+    log.push(LogEntry {
+        role: Role::Reviewer,
+        message: format!(
+            "Rated {} findings on the likelihood x impact matrix ({}); {} mitigated by what the model declares{}.",
+            threats.len(),
+            counts.join(", "),
+            mitigated.len(),
+            if mitigated.is_empty() { String::new() } else { format!(" ({})", mitigated.join(", ")) }
+        ),
+    });
+
+    let coverage = coverage_matrix(&context, &threats);
+    let gaps: Vec<String> = coverage
+        .iter()
+        .flat_map(|row| row.cells.iter().filter(|(_, c)| *c == CoverageCell::Gap).map(move |(s, _)| format!("{} {}", row.target, s.letter())))
+        .collect();
+    log.push(LogEntry {
+        role: Role::Reviewer,
+        message: if gaps.is_empty() {
+            format!("Checked coverage: every applicable STRIDE category of the {} elements and flows has a finding.", coverage.len())
+        } else {
+            format!("Checked coverage: no finding for {} (a gap in the knowledge base).", gaps.join(", "))
+        },
+    });
+
+    let assumptions = assumptions(&context);
+    let questions = questions(&context, &threats);
+    Analysis { model: model.clone(), threats, coverage, assumptions, questions, log }
+}
+
+fn apply<'a>(rule: &'a Rule, subject: Subject<'a>, target: &'a str, context: &Context<'a>) -> Option<Hit<'a>> {
+    let mut findings = Findings::default();
+    if !matches(&rule.when, subject, context, &mut findings) {
+        return None;
+    }
+    let mitigated_by = rule.mitigated_when.as_ref().and_then(|condition| {
+        let mut why = Findings::default();
+        matches(condition, subject, context, &mut why).then(|| why.evidence.join("; "))
+    });
+    let mut seen = Vec::new();
+    findings.evidence.retain(|e| {
+        let fresh = !seen.contains(e);
+        seen.push(e.clone());
+        fresh
+    });
+    Some(Hit { rule, target, findings, mitigated_by })
+}
+
+/// What the templates of a rule are filled with for one target.
+fn template_values<'a>(hit: &Hit<'a>, context: &Context<'a>) -> (Vec<(&'static str, String)>, Vec<&'a str>) {
+    let model = context.model;
+    let mut values: Vec<(&'static str, String)> = Vec::new();
+    let data: Vec<&str>;
+    let mut technologies: Vec<&'a str> = Vec::new();
+    if let Some(element) = context.element(hit.target) {
+        data = context.element_data(element);
+        values.push(("target", element.name.clone()));
+        values.push((
+            "tech",
+            non_empty(join_names(&element.technologies.iter().map(|t| context.technology_name(t)).collect::<Vec<_>>()), "its stack"),
+        ));
+        technologies.extend(element.technologies.iter().map(String::as_str));
+        let peers: Vec<&str> = hit.findings.peers.iter().map(|p| p.name.as_str()).collect();
+        values.push(("peers", non_empty(join_names(&peers), "the elements it talks to")));
+        for peer in &hit.findings.peers {
+            technologies.extend(peer.technologies.iter().map(String::as_str));
+        }
+    } else {
+        let flow = model.flows.iter().find(|f| f.id == hit.target).expect("a hit targets an element or a flow of the model");
+        data = flow.data.iter().map(String::as_str).collect();
+        let name = |id: &str| context.element(id).map_or_else(|| id.to_owned(), |e| e.name.clone());
+        values.push(("target", format!("the flow from {} to {}", name(&flow.from), name(&flow.to))));
+        values.push(("from", name(&flow.from)));
+        values.push(("to", name(&flow.to)));
+        values.push(("protocol", flow.protocol.as_deref().map_or_else(|| "an unstated protocol".to_owned(), |p| context.technology_name(p).to_owned())));
+        let ends: Vec<&Element> = [&flow.from, &flow.to].iter().filter_map(|id| context.element(id)).collect();
+        let tech: Vec<&str> = ends.iter().flat_map(|e| e.technologies.iter().map(|t| context.technology_name(t))).collect();
+        values.push(("tech", non_empty(join_names(&tech), "their stacks")));
+        for end in ends {
+            technologies.extend(end.technologies.iter().map(String::as_str));
+        }
+    }
+    let data_names: Vec<&str> = data.iter().map(|d| context.data_name(d)).collect();
+    values.push(("data", non_empty(join_names(&data_names), "the data it handles")));
+    let mut unique = Vec::new();
+    for t in technologies {
+        if !unique.contains(&t) {
+            unique.push(t);
+        }
+    }
+    (values, unique)
+}
+
+fn non_empty(text: String, fallback: &str) -> String {
+    if text.is_empty() { fallback.to_owned() } else { text }
+}
+
+fn build_threat(hit: &Hit<'_>, context: &Context<'_>) -> Threat {
+    let rule = hit.rule;
+    let (values, technologies) = template_values(hit, context);
+    let pairs: Vec<(&str, &str)> = values.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let element = context.element(hit.target);
+    let flow = context.model.flows.iter().find(|f| f.id == hit.target);
+
+    let data: Vec<&str> = match (element, flow) {
+        (Some(e), _) => context.element_data(e),
+        (None, Some(f)) => f.data.iter().map(String::as_str).collect(),
+        (None, None) => Vec::new(),
+    };
+    let highest = context.highest_classification(&data);
+    let at_highest: Vec<String> = data
+        .iter()
+        .filter_map(|d| context.model.data_asset(d))
+        .filter(|d| Some(d.classification) == highest)
+        .map(|d| d.name.clone())
+        .collect();
+    let exposure = match (element, flow) {
+        (Some(e), _) => context.exposure(e).map(|x| match x {
+            Exposure::Declared => format!("{} is declared internet-facing", e.name),
+            Exposure::ReachedFrom(source) => {
+                format!("{} is reachable from the internet ({} sends to it)", e.name, context.element(source).map_or(source.as_str(), |s| s.name.as_str()))
+            }
+        }),
+        (None, Some(f)) => context
+            .element(&f.from)
+            .filter(|source| context.on_internet(source))
+            .map(|source| format!("the flow starts at {}, on the internet", source.name)),
+        (None, None) => None,
+    };
+    let rating = rate(&RatingInput {
+        rule: &rule.id,
+        likelihood: rule.likelihood,
+        impact: rule.impact,
+        categories: &rule.stride,
+        exposure,
+        data: highest.map(|c| (c, at_highest)),
+        only_public_data: highest == Some(Classification::Public),
+    });
+
+    let mitigations = rule
+        .controls
+        .iter()
+        .filter_map(|id| context.kb.controls.get(id))
+        .map(|control| Mitigation {
+            id: control.id.clone(),
+            title: control.title.clone(),
+            description: control.guidance.trim().to_owned(),
+            technology_guidance: technologies
+                .iter()
+                .filter_map(|t| {
+                    control.technologies.get(*t).map(|guidance| TechGuidance {
+                        technology: (*t).to_owned(),
+                        name: context.technology_name(t).to_owned(),
+                        guidance: guidance.trim().to_owned(),
+                    })
+                })
+                .collect(),
+            references: control.references.clone(),
+        })
+        .collect();
+
+    Threat {
+        id: format!("{}@{}", rule.id, hit.target),
+        rule: rule.id.clone(),
+        stride: rule.primary_stride(),
+        categories: rule.stride.clone(),
+        target: hit.target.to_owned(),
+        target_type: if element.is_some() { "element" } else { "flow" }.to_owned(),
+        title: fill(&rule.title, &pairs),
+        description: fill(&rule.description, &pairs),
+        severity: rating.severity,
+        likelihood: rating.likelihood,
+        impact: rating.impact,
+        rating_reasoning: rating.reasoning,
+        cwe: rule.cwe.clone(),
+        capec: rule.capec.clone(),
+        owasp: rule.owasp.clone(),
+        mitigations,
+        status: if hit.mitigated_by.is_some() { Status::Mitigated } else { Status::Open },
+        mitigated_by: hit.mitigated_by.clone(),
+        evidence: hit.findings.evidence.clone(),
+        source: match rule.layer {
+            Layer::Baseline => "kb:baseline",
+            Layer::Specific => "kb:specific",
+        }
+        .to_owned(),
+    }
+}
+
+fn coverage_matrix(context: &Context<'_>, threats: &[Threat]) -> Vec<CoverageRow> {
+    let mut rows = Vec::new();
+    for element in &context.model.elements {
+        let holds_logs = context.tags(element).contains(&"logs");
+        let applicable = applicable_categories(Some(element.kind), holds_logs, false);
+        rows.push(coverage::row(&element.id, &element.name, element.kind.as_str(), &applicable, threats));
+    }
+    for flow in &context.model.flows {
+        let applicable = applicable_categories(None, false, context.crosses_boundary(flow));
+        rows.push(coverage::row(&flow.id, &flow_label(context, flow), "flow", &applicable, threats));
+    }
+    rows
+}
+
+fn flow_label(context: &Context<'_>, flow: &Flow) -> String {
+    let name = |id: &str| context.element(id).map_or_else(|| id.to_owned(), |e| e.name.clone());
+    format!("{} → {}", name(&flow.from), name(&flow.to))
+}
+
+fn assumptions(context: &Context<'_>) -> Vec<String> {
+    let model = context.model;
+    let mut out = Vec::new();
+    for element in &model.elements {
+        if let Some(Exposure::ReachedFrom(source)) = context.exposure(element) {
+            let source_name = context.element(source).map_or(source.as_str(), |s| s.name.as_str());
+            out.push(format!(
+                "{} is treated as reachable from the internet because {source_name}, which is on the internet, sends to it directly. Set `internet_facing: false` on it if a VPN or private network stands between them.",
+                element.name
+            ));
+        }
+        if element.boundary.is_none() && element.kind == ElementKind::ExternalEntity {
+            out.push(format!("{} has no trust boundary and is treated as being on the internet.", element.name));
+        } else if element.boundary.is_none() {
+            out.push(format!("{} has no trust boundary: flows between it and other elements without one are treated as not crossing a boundary.", element.name));
+        }
+        let unknown: Vec<&str> = element.technologies.iter().filter(|t| context.kb.catalog.get(t).is_none()).map(String::as_str).collect();
+        if !unknown.is_empty() {
+            out.push(format!(
+                "{} is not in the knowledge base's catalog; {} is analysed by its kind and tags only.",
+                join_names(&unknown.iter().map(|t| format!("`{t}`")).collect::<Vec<_>>()),
+                element.name
+            ));
+        }
+    }
+    for flow in &model.flows {
+        if !flow.properties.contains_key("encrypted") && !context.is_encrypted(flow) {
+            let protocol = flow.protocol.as_deref().map_or_else(|| "no protocol is given".to_owned(), |p| format!("{} does not imply TLS", context.technology_name(p)));
+            out.push(format!(
+                "The flow {} is treated as unencrypted: {protocol} and no `encrypted:` property says otherwise.",
+                flow_label(context, flow)
+            ));
+        }
+    }
+    let silent: Vec<&str> = model
+        .elements
+        .iter()
+        .filter(|e| e.kind != ElementKind::ExternalEntity && context.element_data(e).is_empty())
+        .map(|e| e.name.as_str())
+        .collect();
+    if !silent.is_empty() {
+        out.push(format!(
+            "No data assets are declared on the flows of {}; their findings are rated without knowing how sensitive the data is.",
+            join_names(&silent)
+        ));
+    }
+    out
+}
+
+fn questions(context: &Context<'_>, threats: &[Threat]) -> Vec<String> {
+    let model = context.model;
+    let mut out: Vec<String> = Vec::new();
+    let mut push = |question: String| {
+        if !out.contains(&question) {
+            out.push(question);
+        }
+    };
+    for flow in &model.flows {
+        if flow.protocol.is_none() {
+            push(format!("What protocol does the flow {} use, and is it encrypted and authenticated?", flow_label(context, flow)));
+        }
+    }
+    for element in &model.elements {
+        if element.kind != ElementKind::ExternalEntity && element.boundary.is_none() {
+            push(format!("Where does {} run (which host, network or cloud account)?", element.name));
+        }
+    }
+    // Open findings whose rule says what would settle them, in severity order.
+    let mut by_rule: BTreeMap<(std::cmp::Reverse<Severity>, &str), Vec<&Threat>> = BTreeMap::new();
+    for threat in threats.iter().filter(|t| t.status == Status::Open) {
+        by_rule.entry((std::cmp::Reverse(threat.severity), threat.rule.as_str())).or_default().push(threat);
+    }
+    for ((_, rule_id), list) in by_rule {
+        let Some(question) = context.kb.rule(rule_id).and_then(|r| r.question.as_ref()) else { continue };
+        for threat in list {
+            let target = context
+                .element(&threat.target)
+                .map(|e| e.name.clone())
+                .or_else(|| model.flows.iter().find(|f| f.id == threat.target).map(|f| format!("the flow {}", flow_label(context, f))))
+                .unwrap_or_else(|| threat.target.clone());
+            push(format!("{} ({})", fill(question, &[("target", &target)]), threat.id));
+        }
+    }
+    out
+}

@@ -1,0 +1,158 @@
+//! Facts about a model that rules ask for again and again, computed once: which flows touch
+//! an element, its boundary chain, whether it faces the internet, the data at stake.
+
+use std::collections::HashMap;
+
+use threatscribe_kb::KnowledgeBase;
+use threatscribe_model::{BoundaryKind, Classification, Element, ElementKind, Flow, Model};
+
+/// Why an element counts as internet-facing, for the assumptions list and rating reasons.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Exposure {
+    /// `internet_facing: true` in the model.
+    Declared,
+    /// It receives a flow from this element, which sits on the internet.
+    ReachedFrom(String),
+}
+
+pub struct Context<'a> {
+    pub model: &'a Model,
+    pub kb: &'a KnowledgeBase,
+    elements: HashMap<&'a str, usize>,
+    /// Per element index: indexes of flows leaving it / arriving at it.
+    outgoing: Vec<Vec<usize>>,
+    incoming: Vec<Vec<usize>>,
+    exposure: Vec<Option<Exposure>>,
+    /// Per element: every tag of the element and of its technologies.
+    tags: Vec<Vec<&'a str>>,
+}
+
+impl<'a> Context<'a> {
+    pub fn new(model: &'a Model, kb: &'a KnowledgeBase) -> Self {
+        let elements: HashMap<&str, usize> = model.elements.iter().enumerate().map(|(i, e)| (e.id.as_str(), i)).collect();
+        let mut outgoing = vec![Vec::new(); model.elements.len()];
+        let mut incoming = vec![Vec::new(); model.elements.len()];
+        for (i, flow) in model.flows.iter().enumerate() {
+            if let (Some(&from), Some(&to)) = (elements.get(flow.from.as_str()), elements.get(flow.to.as_str())) {
+                outgoing[from].push(i);
+                incoming[to].push(i);
+            }
+        }
+        let tags = model
+            .elements
+            .iter()
+            .map(|element| {
+                let mut tags: Vec<&str> = element.tags.iter().map(String::as_str).collect();
+                for technology in element.technologies.iter().filter_map(|t| kb.catalog.get(t)) {
+                    tags.extend(technology.tags.iter().map(String::as_str));
+                }
+                tags.sort_unstable();
+                tags.dedup();
+                tags
+            })
+            .collect();
+        let mut context = Context { model, kb, elements, outgoing, incoming, exposure: Vec::new(), tags };
+        context.exposure = model.elements.iter().enumerate().map(|(i, e)| context.compute_exposure(i, e)).collect();
+        context
+    }
+
+    fn compute_exposure(&self, index: usize, element: &Element) -> Option<Exposure> {
+        match element.properties.get("internet_facing") {
+            Some(serde_json::Value::Bool(true)) => return Some(Exposure::Declared),
+            Some(serde_json::Value::Bool(false)) => return None,
+            _ => {}
+        }
+        if self.on_internet(element) {
+            return None;
+        }
+        self.incoming[index].iter().find_map(|&f| {
+            let source = self.element(&self.model.flows[f].from)?;
+            self.on_internet(source).then(|| Exposure::ReachedFrom(source.id.clone()))
+        })
+    }
+
+    /// An element sits on the internet when a boundary holding it is of kind `internet`, or it
+    /// is an external entity placed in no boundary at all.
+    pub fn on_internet(&self, element: &Element) -> bool {
+        let chain = self.model.boundary_chain(element.boundary.as_deref());
+        if chain.is_empty() {
+            element.kind == ElementKind::ExternalEntity
+        } else {
+            chain.iter().any(|b| b.kind == BoundaryKind::Internet)
+        }
+    }
+
+    pub fn element(&self, id: &str) -> Option<&'a Element> {
+        self.elements.get(id).map(|&i| &self.model.elements[i])
+    }
+
+    fn index(&self, element: &Element) -> usize {
+        self.elements[element.id.as_str()]
+    }
+
+    pub fn outgoing(&self, element: &Element) -> impl Iterator<Item = &'a Flow> + '_ {
+        self.outgoing[self.index(element)].iter().map(|&i| &self.model.flows[i])
+    }
+
+    pub fn incoming(&self, element: &Element) -> impl Iterator<Item = &'a Flow> + '_ {
+        self.incoming[self.index(element)].iter().map(|&i| &self.model.flows[i])
+    }
+
+    pub fn tags(&self, element: &Element) -> &[&'a str] {
+        &self.tags[self.index(element)]
+    }
+
+    pub fn exposure(&self, element: &Element) -> Option<&Exposure> {
+        self.exposure[self.index(element)].as_ref()
+    }
+
+    /// Data assets on flows into or out of the element, in model order, without repeats.
+    pub fn element_data(&self, element: &Element) -> Vec<&'a str> {
+        let mut data: Vec<&str> = Vec::new();
+        for flow in self.incoming(element).chain(self.outgoing(element)) {
+            for asset in &flow.data {
+                if !data.contains(&asset.as_str()) {
+                    data.push(asset);
+                }
+            }
+        }
+        data.sort_by_key(|id| self.model.data_assets.iter().position(|d| d.id == *id));
+        data
+    }
+
+    pub fn highest_classification(&self, data: &[&str]) -> Option<Classification> {
+        data.iter().filter_map(|id| self.model.data_asset(id)).map(|d| d.classification).max()
+    }
+
+    /// Source and destination sit in different innermost boundaries.
+    pub fn crosses_boundary(&self, flow: &Flow) -> bool {
+        let boundary = |id: &str| self.element(id).and_then(|e| e.boundary.as_deref());
+        boundary(&flow.from) != boundary(&flow.to)
+    }
+
+    /// Declared by `encrypted:`, else implied by a protocol tagged `encrypted`.
+    pub fn is_encrypted(&self, flow: &Flow) -> bool {
+        match flow.properties.get("encrypted") {
+            Some(serde_json::Value::Bool(value)) => *value,
+            _ => flow
+                .protocol
+                .as_deref()
+                .and_then(|p| self.kb.catalog.get(p))
+                .is_some_and(|p| p.tags.iter().any(|t| t == "encrypted")),
+        }
+    }
+
+    /// Declared by `authenticated:`; nothing implies it.
+    pub fn is_authenticated(&self, flow: &Flow) -> bool {
+        matches!(flow.properties.get("authenticated"), Some(serde_json::Value::Bool(true)))
+    }
+
+    /// Display name of a technology id (the id itself when it is not in the catalog).
+    pub fn technology_name(&self, id: &'a str) -> &'a str {
+        self.kb.catalog.get(id).map_or(id, |t| t.name.as_str())
+    }
+
+    pub fn data_name(&self, id: &'a str) -> &'a str {
+        self.model.data_asset(id).map_or(id, |d| d.name.as_str())
+    }
+}

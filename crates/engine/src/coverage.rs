@@ -1,0 +1,79 @@
+//! The coverage matrix: every element and flow against every STRIDE category.
+
+use serde::Serialize;
+use threatscribe_model::{ElementKind, Status, Stride, Threat};
+
+/// One cell of the matrix.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum CoverageCell {
+    /// At least one open threat falls in this category.
+    Found { threats: Vec<String> },
+    /// Threats fall in this category and the model declares each handled.
+    Mitigated { threats: Vec<String> },
+    /// The category does not apply to this kind of element, and why.
+    NotApplicable { reason: String },
+    /// The category applies but no rule produced a threat: a hole in the knowledge base.
+    Gap,
+}
+
+/// One row: an element or a flow.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CoverageRow {
+    pub target: String,
+    pub name: String,
+    /// `external_entity`, `process`, `data_store` or `flow`.
+    pub kind: String,
+    /// One cell per STRIDE category, in S, T, R, I, D, E order.
+    pub cells: Vec<(Stride, CoverageCell)>,
+}
+
+/// Which STRIDE categories apply to a DFD element (Microsoft SDL's STRIDE-per-element chart),
+/// each with the reason when it does not.
+pub fn applicable_categories(kind: Option<ElementKind>, holds_logs: bool, crosses_boundary: bool) -> Vec<(Stride, Result<(), &'static str>)> {
+    Stride::ALL
+        .iter()
+        .map(|&stride| {
+            let verdict = match (kind, stride) {
+                (Some(ElementKind::Process), _)
+                | (Some(ElementKind::ExternalEntity), Stride::Spoofing | Stride::Repudiation)
+                | (Some(ElementKind::DataStore), Stride::Tampering | Stride::InformationDisclosure | Stride::DenialOfService)
+                | (None, Stride::Tampering | Stride::InformationDisclosure | Stride::DenialOfService) => Ok(()),
+                (Some(ElementKind::DataStore), Stride::Repudiation) if holds_logs => Ok(()),
+                (None, Stride::Spoofing | Stride::ElevationOfPrivilege) if crosses_boundary => Ok(()),
+                (Some(ElementKind::ExternalEntity), _) => {
+                    Err("external entities are outside the system: only their identity (S) and their denial of actions (R) are in scope")
+                }
+                (Some(ElementKind::DataStore), Stride::Repudiation) => Err("the store holds no logs or audit records (tag it `logs` if it does)"),
+                (Some(ElementKind::DataStore), _) => Err("a data store runs no code of its own: it cannot be impersonated or gain privileges"),
+                (None, Stride::Repudiation) => Err("a flow performs no action that could be denied"),
+                (None, _) => Err("the flow stays inside one trust boundary"),
+            };
+            (stride, verdict)
+        })
+        .collect()
+}
+
+pub(crate) fn row(target: &str, name: &str, kind: &str, applicable: &[(Stride, Result<(), &'static str>)], threats: &[Threat]) -> CoverageRow {
+    let cells = applicable
+        .iter()
+        .map(|(stride, verdict)| {
+            let on_target: Vec<&Threat> = threats.iter().filter(|t| t.target == target && t.categories.contains(stride)).collect();
+            let ids = |status: Option<Status>| -> Vec<String> {
+                on_target.iter().filter(|t| status.is_none_or(|s| t.status == s)).map(|t| t.id.clone()).collect()
+            };
+            let cell = if on_target.iter().any(|t| t.status == Status::Open) {
+                CoverageCell::Found { threats: ids(Some(Status::Open)) }
+            } else if !on_target.is_empty() {
+                CoverageCell::Mitigated { threats: ids(None) }
+            } else {
+                match verdict {
+                    Ok(()) => CoverageCell::Gap,
+                    Err(reason) => CoverageCell::NotApplicable { reason: (*reason).to_owned() },
+                }
+            };
+            (*stride, cell)
+        })
+        .collect();
+    CoverageRow { target: target.to_owned(), name: name.to_owned(), kind: kind.to_owned(), cells }
+}

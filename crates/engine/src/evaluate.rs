@@ -1,0 +1,233 @@
+//! Evaluates the rule language on one element or flow, and says which facts made it true.
+
+use threatscribe_kb::Condition;
+use threatscribe_model::{Element, Flow};
+
+use crate::context::Context;
+
+/// What a condition is asked about.
+#[derive(Clone, Copy)]
+pub enum Subject<'a> {
+    Element(&'a Element),
+    Flow(&'a Flow),
+}
+
+/// What a successful match found out: the facts that made it true, and the elements matched
+/// by `reaches` / `reached_by` (the rule's `{peers}`).
+#[derive(Debug, Default)]
+pub struct Findings<'a> {
+    pub evidence: Vec<String>,
+    pub peers: Vec<&'a Element>,
+}
+
+fn truthy(value: &serde_json::Value) -> bool {
+    match value {
+        serde_json::Value::Null => false,
+        serde_json::Value::Bool(b) => *b,
+        serde_json::Value::Number(n) => n.as_f64().is_some_and(|n| n != 0.0),
+        serde_json::Value::String(s) => !s.is_empty(),
+        serde_json::Value::Array(a) => !a.is_empty(),
+        serde_json::Value::Object(o) => !o.is_empty(),
+    }
+}
+
+/// Property values compare as written, but strings ignore case (`Strong` = `strong`).
+fn same_value(actual: &serde_json::Value, expected: &serde_json::Value) -> bool {
+    match (actual, expected) {
+        (serde_json::Value::String(a), serde_json::Value::String(b)) => a.eq_ignore_ascii_case(b),
+        _ => actual == expected,
+    }
+}
+
+fn show(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// True when `condition` holds for `subject`. Facts are appended to `findings` only for the
+/// branches that made it true, so `not` and failed `any` branches leave no trace.
+pub fn matches<'a>(condition: &Condition, subject: Subject<'a>, context: &Context<'a>, findings: &mut Findings<'a>) -> bool {
+    let mark = (findings.evidence.len(), findings.peers.len());
+    let result = evaluate(condition, subject, context, findings);
+    if !result {
+        findings.evidence.truncate(mark.0);
+        findings.peers.truncate(mark.1);
+    }
+    result
+}
+
+#[allow(clippy::too_many_lines)] // one arm per predicate of the language
+fn evaluate<'a>(condition: &Condition, subject: Subject<'a>, context: &Context<'a>, findings: &mut Findings<'a>) -> bool {
+    let properties = match subject {
+        Subject::Element(e) => &e.properties,
+        Subject::Flow(f) => &f.properties,
+    };
+    match (condition, subject) {
+        (Condition::All(all), _) => all.iter().all(|c| matches(c, subject, context, findings)),
+        (Condition::Any(any), _) => any.iter().any(|c| matches(c, subject, context, findings)),
+        (Condition::Not(inner), _) => {
+            let mut scratch = Findings::default();
+            !evaluate(inner, subject, context, &mut scratch)
+        }
+        (Condition::Property { name, expected }, _) => {
+            let Some(actual) = properties.get(name) else { return false };
+            let hit = match expected {
+                None => truthy(actual),
+                Some(values) => values.iter().any(|v| same_value(actual, v)),
+            };
+            if hit {
+                findings.evidence.push(format!("`{name}: {}` is declared", show(actual)));
+            }
+            hit
+        }
+        (Condition::DataAtLeast(level), _) => {
+            let data = match subject {
+                Subject::Element(e) => context.element_data(e),
+                Subject::Flow(f) => f.data.iter().map(String::as_str).collect(),
+            };
+            let sensitive: Vec<&str> = data
+                .iter()
+                .filter_map(|id| context.model.data_asset(id))
+                .filter(|d| d.classification >= *level)
+                .map(|d| d.name.as_str())
+                .collect();
+            if sensitive.is_empty() {
+                return false;
+            }
+            findings.evidence.push(format!("{level} or more sensitive data at stake: {}", sensitive.join(", ")));
+            true
+        }
+        (Condition::Kind(kinds), Subject::Element(e)) => {
+            let hit = kinds.contains(&e.kind);
+            if hit {
+                findings.evidence.push(format!("`{}` is a {}", e.id, e.kind.label()));
+            }
+            hit
+        }
+        (Condition::Technology(ids), Subject::Element(e)) => {
+            let Some(found) = e.technologies.iter().find(|t| ids.contains(t)) else { return false };
+            findings.evidence.push(format!("`{}` uses {}", e.id, context.technology_name(found)));
+            true
+        }
+        (Condition::Tag(tags), Subject::Element(e)) => {
+            let Some(tag) = tags.iter().find(|t| context.tags(e).contains(&t.as_str())) else { return false };
+            let source = if e.tags.contains(tag) {
+                "tagged".to_owned()
+            } else {
+                let by: Vec<&str> = e
+                    .technologies
+                    .iter()
+                    .filter(|t| context.kb.catalog.get(t).is_some_and(|c| c.tags.contains(tag)))
+                    .map(|t| context.technology_name(t))
+                    .collect();
+                format!("via {}", by.join(", "))
+            };
+            findings.evidence.push(format!("`{}` is {tag} ({source})", e.id));
+            true
+        }
+        (Condition::Reaches(inner), Subject::Element(e)) => {
+            neighbours(context.outgoing(e).map(|f| f.to.as_str()), "sends data to", inner, context, findings)
+        }
+        (Condition::ReachedBy(inner), Subject::Element(e)) => {
+            neighbours(context.incoming(e).map(|f| f.from.as_str()), "receives data from", inner, context, findings)
+        }
+        (Condition::InternetFacing(wanted), Subject::Element(e)) => {
+            let exposure = context.exposure(e);
+            if exposure.is_some() != *wanted {
+                return false;
+            }
+            findings.evidence.push(match exposure {
+                Some(crate::context::Exposure::Declared) => format!("`{}` is declared internet-facing", e.id),
+                Some(crate::context::Exposure::ReachedFrom(source)) => {
+                    format!("`{}` is reachable from the internet (flow from `{source}`)", e.id)
+                }
+                None => format!("`{}` is not reachable from the internet", e.id),
+            });
+            true
+        }
+        (Condition::InBoundary(kinds), Subject::Element(e)) => {
+            let chain = context.model.boundary_chain(e.boundary.as_deref());
+            let Some(boundary) = chain.iter().find(|b| kinds.contains(&b.kind)) else { return false };
+            findings.evidence.push(format!("`{}` runs inside {} ({})", e.id, boundary.name, boundary.kind));
+            true
+        }
+        (Condition::CrossesBoundary(wanted), Subject::Flow(f)) => {
+            let crosses = context.crosses_boundary(f);
+            if crosses != *wanted {
+                return false;
+            }
+            findings.evidence.push(if crosses {
+                format!("`{}` crosses a trust boundary", f.id)
+            } else {
+                format!("`{}` stays inside one trust boundary", f.id)
+            });
+            true
+        }
+        (Condition::Encrypted(wanted), Subject::Flow(f)) => {
+            let encrypted = context.is_encrypted(f);
+            if encrypted != *wanted {
+                return false;
+            }
+            let protocol = f.protocol.as_deref().map_or("no protocol given".to_owned(), |p| format!("protocol {}", context.technology_name(p)));
+            findings.evidence.push(if encrypted {
+                format!("`{}` is encrypted ({protocol})", f.id)
+            } else {
+                format!("`{}` is not declared encrypted ({protocol})", f.id)
+            });
+            true
+        }
+        (Condition::Authenticated(wanted), Subject::Flow(f)) => {
+            let authenticated = context.is_authenticated(f);
+            if authenticated != *wanted {
+                return false;
+            }
+            findings.evidence.push(if authenticated {
+                format!("`{}` is declared authenticated", f.id)
+            } else {
+                format!("`{}` is not declared authenticated", f.id)
+            });
+            true
+        }
+        (Condition::Protocol(ids), Subject::Flow(f)) => {
+            let Some(protocol) = f.protocol.as_deref().filter(|p| ids.iter().any(|id| id == p)) else { return false };
+            findings.evidence.push(format!("`{}` uses {}", f.id, context.technology_name(protocol)));
+            true
+        }
+        (Condition::From(inner), Subject::Flow(f)) => {
+            context.element(&f.from).is_some_and(|e| matches(inner, Subject::Element(e), context, findings))
+        }
+        (Condition::To(inner), Subject::Flow(f)) => {
+            context.element(&f.to).is_some_and(|e| matches(inner, Subject::Element(e), context, findings))
+        }
+        // The knowledge base rejects element predicates on flows and the reverse; a rule that
+        // slipped through simply does not match.
+        _ => false,
+    }
+}
+
+fn neighbours<'a, 'i>(
+    ids: impl Iterator<Item = &'i str>,
+    verb: &str,
+    inner: &Condition,
+    context: &Context<'a>,
+    findings: &mut Findings<'a>,
+) -> bool {
+    let mut hit = false;
+    for id in ids {
+        let Some(peer) = context.element(id) else { continue };
+        let mut local = Findings::default();
+        if matches(inner, Subject::Element(peer), context, &mut local) {
+            findings.evidence.push(format!("it {verb} `{}`", peer.id));
+            findings.evidence.extend(local.evidence);
+            for found in std::iter::once(peer).chain(local.peers) {
+                if !findings.peers.iter().any(|p| p.id == found.id) {
+                    findings.peers.push(found);
+                }
+            }
+            hit = true;
+        }
+    }
+    hit
+}

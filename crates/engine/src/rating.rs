@@ -1,0 +1,142 @@
+//! Risk rating: likelihood x impact on a fixed matrix, after context modifiers.
+//!
+//! The rule gives a base likelihood and impact for an ordinary deployment. Two modifiers then
+//! apply, each at most one step, and every step is written into the threat's reasoning:
+//!
+//! 1. Exposure raises likelihood one step when the target is reachable from the internet (an
+//!    element that receives flows from the internet or is declared `internet_facing`, or a flow
+//!    whose source sits on the internet).
+//! 2. Data raises impact one step when restricted data is at stake, and lowers it one step when
+//!    every data asset at stake is public. It applies to threats that expose or alter data
+//!    (spoofing, tampering, information disclosure, elevation of privilege), not to threats that
+//!    only deny service or deny actions.
+//!
+//! | likelihood \ impact | low    | medium | high     |
+//! |---------------------|--------|--------|----------|
+//! | low                 | low    | low    | medium   |
+//! | medium              | low    | medium | high     |
+//! | high                | medium | high   | critical |
+
+use threatscribe_model::{Classification, Impact, Likelihood, Severity, Stride};
+
+/// The matrix above.
+pub fn severity(likelihood: Likelihood, impact: Impact) -> Severity {
+    use Impact as I;
+    use Likelihood as L;
+    match (likelihood, impact) {
+        (L::Low, I::Low | I::Medium) | (L::Medium, I::Low) => Severity::Low,
+        (L::Low, I::High) | (L::Medium, I::Medium) | (L::High, I::Low) => Severity::Medium,
+        (L::Medium, I::High) | (L::High, I::Medium) => Severity::High,
+        (L::High, I::High) => Severity::Critical,
+    }
+}
+
+/// What the rating needs to know about the threat's context.
+pub struct RatingInput<'a> {
+    pub rule: &'a str,
+    pub likelihood: Likelihood,
+    pub impact: Impact,
+    pub categories: &'a [Stride],
+    /// Why the target is exposed to the internet, when it is.
+    pub exposure: Option<String>,
+    /// The most sensitive classification at stake, with the names of the data at that level.
+    pub data: Option<(Classification, Vec<String>)>,
+    /// True when every data asset at stake is public (and there is at least one).
+    pub only_public_data: bool,
+}
+
+pub struct Rating {
+    pub likelihood: Likelihood,
+    pub impact: Impact,
+    pub severity: Severity,
+    pub reasoning: Vec<String>,
+}
+
+pub fn rate(input: &RatingInput<'_>) -> Rating {
+    let mut likelihood = input.likelihood;
+    let mut impact = input.impact;
+    let mut reasoning = vec![format!("Base rating of {}: likelihood {likelihood}, impact {impact}.", input.rule)];
+    if let Some(why) = &input.exposure {
+        let raised = likelihood.raised();
+        if raised == likelihood {
+            reasoning.push(format!("Internet exposure ({why}); likelihood already high."));
+        } else {
+            reasoning.push(format!("Likelihood raised to {raised}: {why}."));
+            likelihood = raised;
+        }
+    }
+    let data_matters = input.categories.iter().any(|c| {
+        matches!(c, Stride::Spoofing | Stride::Tampering | Stride::InformationDisclosure | Stride::ElevationOfPrivilege)
+    });
+    if data_matters {
+        match &input.data {
+            Some((Classification::Restricted, names)) => {
+                let raised = impact.raised();
+                if raised == impact {
+                    reasoning.push(format!("Restricted data at stake ({}); impact already high.", names.join(", ")));
+                } else {
+                    reasoning.push(format!("Impact raised to {raised}: restricted data at stake ({}).", names.join(", ")));
+                    impact = raised;
+                }
+            }
+            _ if input.only_public_data => {
+                let lowered = impact.lowered();
+                if lowered != impact {
+                    reasoning.push(format!("Impact lowered to {lowered}: only public data at stake."));
+                    impact = lowered;
+                }
+            }
+            _ => {}
+        }
+    }
+    let severity = severity(likelihood, impact);
+    reasoning.push(format!("Likelihood {likelihood} x impact {impact} = {severity} on the rating matrix."));
+    Rating { likelihood, impact, severity, reasoning }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn matrix_is_monotonic() {
+        for l in Likelihood::ALL {
+            for i in Impact::ALL {
+                assert!(severity(l, i) <= severity(l.raised(), i));
+                assert!(severity(l, i) <= severity(l, i.raised()));
+            }
+        }
+        assert_eq!(severity(Likelihood::High, Impact::High), Severity::Critical);
+        assert_eq!(severity(Likelihood::Low, Impact::Low), Severity::Low);
+    }
+
+    #[test]
+    fn exposure_and_restricted_data_raise_with_reasons() {
+        let rating = rate(&RatingInput {
+            rule: "WEB001",
+            likelihood: Likelihood::Medium,
+            impact: Impact::Medium,
+            categories: &[Stride::Tampering],
+            exposure: Some("it receives flows from Users on the internet".into()),
+            data: Some((Classification::Restricted, vec!["Credentials".into()])),
+            only_public_data: false,
+        });
+        assert_eq!((rating.likelihood, rating.impact, rating.severity), (Likelihood::High, Impact::High, Severity::Critical));
+        assert_eq!(rating.reasoning.len(), 4, "{:?}", rating.reasoning);
+        assert!(rating.reasoning[2].contains("Credentials"));
+    }
+
+    #[test]
+    fn data_does_not_move_denial_of_service() {
+        let rating = rate(&RatingInput {
+            rule: "WEB010",
+            likelihood: Likelihood::Medium,
+            impact: Impact::Medium,
+            categories: &[Stride::DenialOfService],
+            exposure: None,
+            data: Some((Classification::Restricted, vec!["Credentials".into()])),
+            only_public_data: false,
+        });
+        assert_eq!(rating.severity, Severity::Medium);
+    }
+}

@@ -1,0 +1,56 @@
+//! Small text helpers for the prose the engine writes.
+
+/// "a", "a and b", "a, b and c".
+pub fn join_names<S: AsRef<str>>(names: &[S]) -> String {
+    match names {
+        [] => String::new(),
+        [one] => one.as_ref().to_owned(),
+        [init @ .., last] => {
+            let head: Vec<&str> = init.iter().map(AsRef::as_ref).collect();
+            format!("{} and {}", head.join(", "), last.as_ref())
+        }
+    }
+}
+
+/// Replaces each `{name}` of `template` with its value; unknown names are left as written
+/// (the knowledge base test rejects them before they reach a user).
+pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
+    let mut out = String::with_capacity(template.len() + 32);
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        match after.find('}').map(|close| (&after[..close], close)) {
+            Some((name, close)) if values.iter().any(|(k, _)| *k == name) => {
+                let value = values.iter().find(|(k, _)| *k == name).map_or("", |(_, v)| v);
+                out.push_str(value);
+                rest = &after[close + 1..];
+            }
+            _ => {
+                out.push('{');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn joins_like_prose() {
+        assert_eq!(join_names::<&str>(&[]), "");
+        assert_eq!(join_names(&["posts"]), "posts");
+        assert_eq!(join_names(&["posts", "comments"]), "posts and comments");
+        assert_eq!(join_names(&["a", "b", "c"]), "a, b and c");
+    }
+
+    #[test]
+    fn fills_known_placeholders_only() {
+        assert_eq!(fill("SQL injection in {target} via {peers}", &[("target", "App"), ("peers", "DB")]), "SQL injection in App via DB");
+        assert_eq!(fill("keep {unknown} and {", &[("target", "x")]), "keep {unknown} and {");
+    }
+}
