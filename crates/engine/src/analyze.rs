@@ -170,7 +170,9 @@ pub fn analyze(model: &Model, kb: &KnowledgeBase) -> Analysis {
 
 fn apply<'a>(rule: &'a Rule, subject: Subject<'a>, target: &'a str, context: &Context<'a>) -> Option<Hit<'a>> {
     let mut findings = Findings::default();
-    if !matches(&rule.when, subject, context, &mut findings) {
+    if let Some(when) = &rule.when
+        && !matches(when, subject, context, &mut findings)
+    {
         return None;
     }
     let mitigated_by = rule.mitigated_when.as_ref().and_then(|condition| {

@@ -227,13 +227,23 @@ fn compile_rule(
             return Err(fail(format!("STRIDE category `{s}` is listed twice")));
         }
     }
-    let when = raw.when.compile(raw.applies_to, vocabulary).map_err(|e| fail(format!("when: {e}")))?;
+    let when = raw
+        .when
+        .map(|c| c.compile(raw.applies_to, vocabulary))
+        .transpose()
+        .map_err(|e| fail(format!("when: {e}")))?;
+    if when.is_none() && raw.layer == Layer::Specific {
+        return Err(fail("a specific rule says `when:` it applies".into()));
+    }
     let mitigated_when = raw
         .mitigated_when
         .map(|c| c.compile(raw.applies_to, vocabulary))
         .transpose()
         .map_err(|e| fail(format!("mitigated_when: {e}")))?;
-    for text in [Some(&raw.title), Some(&raw.description), raw.question.as_ref()].into_iter().flatten() {
+    if let Some(name) = raw.question.as_deref().into_iter().flat_map(placeholders).find(|n| *n != "target") {
+        return Err(fail(format!("a question may only use `{{target}}`, not `{{{name}}}`")));
+    }
+    for text in [&raw.title, &raw.description] {
         for name in placeholders(text) {
             let known = PLACEHOLDERS.iter().any(|(p, _)| *p == name);
             let fits = match name {

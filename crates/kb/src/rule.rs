@@ -38,7 +38,9 @@ pub(crate) struct RawRule {
     pub layer: Layer,
     pub stride: OneOrMany<Stride>,
     pub applies_to: Subject,
-    pub when: RawCondition,
+    /// Omitted: the rule applies to every element or flow (baseline flow rules).
+    #[serde(default)]
+    pub when: Option<RawCondition>,
     #[serde(default)]
     pub mitigated_when: Option<RawCondition>,
     pub description: String,
@@ -91,7 +93,8 @@ pub struct Rule {
     /// Primary category first.
     pub stride: Vec<Stride>,
     pub applies_to: Subject,
-    pub when: Condition,
+    /// `None`: every element or flow.
+    pub when: Option<Condition>,
     pub mitigated_when: Option<Condition>,
     pub description: String,
     pub likelihood: Likelihood,
