@@ -22,14 +22,26 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
 
 fn main() {
     let manifest = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("cargo sets this"));
-    let root = manifest.join("../../kb").canonicalize().expect("kb/ exists at the workspace root");
+    let root = manifest
+        .join("../../kb")
+        .canonicalize()
+        .expect("kb/ exists at the workspace root");
     println!("cargo::rerun-if-changed={}", root.display());
     let mut files = Vec::new();
     collect(&root, &mut files);
     let mut code = String::from("pub static FILES: &[(&str, &str)] = &[\n");
     for path in files {
-        let relative = path.strip_prefix(&root).expect("under kb/").to_string_lossy().replace('\\', "/");
-        writeln!(code, "    ({relative:?}, include_str!({:?})),", path.display().to_string()).expect("write to string");
+        let relative = path
+            .strip_prefix(&root)
+            .expect("under kb/")
+            .to_string_lossy()
+            .replace('\\', "/");
+        writeln!(
+            code,
+            "    ({relative:?}, include_str!({:?})),",
+            path.display().to_string()
+        )
+        .expect("write to string");
     }
     code.push_str("];\n");
     let out = PathBuf::from(env::var("OUT_DIR").expect("cargo sets this")).join("embedded.rs");

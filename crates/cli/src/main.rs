@@ -1,1 +1,72 @@
-fn main() {}
+//! The `threatscribe` command: parses arguments, runs one subcommand, maps the outcome to an
+//! exit code. All printing happens here and in `commands/`; the library crates return values.
+
+// Doc comments here are `--help` text shown in a terminal, where Markdown backticks would print.
+#![allow(clippy::doc_markdown)]
+
+mod commands;
+mod error;
+mod input;
+mod output;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Threat modeling from architecture models: STRIDE on every element and flow, mitigations
+/// written for the technologies you use, risk ratings, a data flow diagram, and the
+/// assumptions and open questions, offline.
+///
+/// Exit codes: 0 success; 1 a gate failed (reserved for --fail-on); 2 invalid input or usage
+/// (the message says what and where, as file:line:column); 3 an input or output file could not
+/// be read or written.
+#[derive(Debug, Parser)]
+#[command(
+    name = "threatscribe",
+    version,
+    about,
+    long_about,
+    max_term_width = 100
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    Analyze(commands::analyze::Args),
+    Validate(commands::validate::Args),
+    Schema(commands::schema::Args),
+    Kb(commands::kb::Args),
+}
+
+fn main() -> ExitCode {
+    // Messages stay on one line, whatever the terminal width: they carry file:line:column
+    // that people copy and tools grep.
+    let _ = miette::set_hook(Box::new(|_| {
+        Box::new(miette::MietteHandlerOpts::new().wrap_lines(false).build())
+    }));
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let code = if error.use_stderr() { 2 } else { 0 };
+            let _ = error.print();
+            return ExitCode::from(code);
+        }
+    };
+    let result = match cli.command {
+        Command::Analyze(args) => commands::analyze::run(&args),
+        Command::Validate(args) => commands::validate::run(&args),
+        Command::Schema(args) => commands::schema::run(&args),
+        Command::Kb(args) => commands::kb::run(&args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            let code = error.exit_code();
+            error.print();
+            ExitCode::from(code)
+        }
+    }
+}

@@ -4,7 +4,10 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 use threatscribe_kb::{KnowledgeBase, Layer, Rule, Subject as RuleSubject};
-use threatscribe_model::{Classification, Element, ElementKind, Flow, Mitigation, Model, Severity, Status, TechGuidance, Threat};
+use threatscribe_model::{
+    Classification, Element, ElementKind, Flow, Mitigation, Model, Severity, Status, TechGuidance,
+    Threat,
+};
 
 use crate::context::{Context, Exposure};
 use crate::coverage::{self, CoverageCell, CoverageRow, applicable_categories};
@@ -50,6 +53,15 @@ pub struct Analysis {
     pub assumptions: Vec<String>,
     pub questions: Vec<String>,
     pub log: Vec<LogEntry>,
+    /// Display names of the catalog technologies and protocols the model names, by id.
+    pub technology_names: BTreeMap<String, String>,
+}
+
+impl Analysis {
+    /// Display name of a technology or protocol id (the id itself when it is not catalogued).
+    pub fn technology_name<'a>(&'a self, id: &'a str) -> &'a str {
+        self.technology_names.get(id).map_or(id, String::as_str)
+    }
 }
 
 /// A rule's hit on one target before rating.
@@ -66,27 +78,12 @@ pub fn analyze(model: &Model, kb: &KnowledgeBase) -> Analysis {
     let context = Context::new(model, kb);
     let mut log = Vec::new();
 
-    // Analyst: every rule on every element or flow it is about.
-    let mut hits: Vec<Hit<'_>> = Vec::new();
-    for rule in &kb.rules {
-        match rule.applies_to {
-            RuleSubject::Element => {
-                for element in &model.elements {
-                    if let Some(hit) = apply(rule, Subject::Element(element), &element.id, &context) {
-                        hits.push(hit);
-                    }
-                }
-            }
-            RuleSubject::Flow => {
-                for flow in &model.flows {
-                    if let Some(hit) = apply(rule, Subject::Flow(flow), &flow.id, &context) {
-                        hits.push(hit);
-                    }
-                }
-            }
-        }
-    }
-    let baseline_rules = kb.rules.iter().filter(|r| r.layer == Layer::Baseline).count();
+    let mut hits = run_rules(&context);
+    let baseline_rules = kb
+        .rules
+        .iter()
+        .filter(|r| r.layer == Layer::Baseline)
+        .count();
     log.push(LogEntry {
         role: Role::Analyst,
         message: format!(
@@ -99,25 +96,7 @@ pub fn analyze(model: &Model, kb: &KnowledgeBase) -> Analysis {
         ),
     });
 
-    // Reviewer: a specific finding absorbs the baseline finding it makes concrete.
-    let mut absorbed: Vec<String> = Vec::new();
-    let specific: Vec<(String, threatscribe_model::Stride, String)> = hits
-        .iter()
-        .filter(|h| h.rule.layer == Layer::Specific)
-        .map(|h| (h.target.to_owned(), h.rule.primary_stride(), format!("{}@{}", h.rule.id, h.target)))
-        .collect();
-    hits.retain(|hit| {
-        if hit.rule.layer != Layer::Baseline {
-            return true;
-        }
-        match specific.iter().find(|(target, stride, _)| target == hit.target && *stride == hit.rule.primary_stride()) {
-            Some((_, _, by)) => {
-                absorbed.push(format!("{}@{} into {by}", hit.rule.id, hit.target));
-                false
-            }
-            None => true,
-        }
-    });
+    let absorbed = absorb_baseline(&mut hits);
     if !absorbed.is_empty() {
         log.push(LogEntry {
             role: Role::Reviewer,
@@ -130,29 +109,26 @@ pub fn analyze(model: &Model, kb: &KnowledgeBase) -> Analysis {
     }
 
     let mut threats: Vec<Threat> = hits.iter().map(|hit| build_threat(hit, &context)).collect();
-    threats.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.rule.cmp(&b.rule)).then_with(|| a.target.cmp(&b.target)));
-
-    let mitigated: Vec<&str> = threats.iter().filter(|t| t.status == Status::Mitigated).map(|t| t.id.as_str()).collect();
-    let counts: Vec<String> = Severity::ALL
-        .iter()
-        .rev()
-        .map(|s| format!("{} {s}", threats.iter().filter(|t| t.severity == *s).count()))
-        .collect();
+    threats.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| a.rule.cmp(&b.rule))
+            .then_with(|| a.target.cmp(&b.target))
+    });
     log.push(LogEntry {
         role: Role::Reviewer,
-        message: format!(
-            "Rated {} findings on the likelihood x impact matrix ({}); {} mitigated by what the model declares{}.",
-            threats.len(),
-            counts.join(", "),
-            mitigated.len(),
-            if mitigated.is_empty() { String::new() } else { format!(" ({})", mitigated.join(", ")) }
-        ),
+        message: rating_summary(&threats),
     });
 
     let coverage = coverage_matrix(&context, &threats);
     let gaps: Vec<String> = coverage
         .iter()
-        .flat_map(|row| row.cells.iter().filter(|(_, c)| *c == CoverageCell::Gap).map(move |(s, _)| format!("{} {}", row.target, s.letter())))
+        .flat_map(|row| {
+            row.cells
+                .iter()
+                .filter(|(_, c)| *c == CoverageCell::Gap)
+                .map(move |(s, _)| format!("{} {}", row.target, s.letter()))
+        })
         .collect();
     log.push(LogEntry {
         role: Role::Reviewer,
@@ -165,10 +141,111 @@ pub fn analyze(model: &Model, kb: &KnowledgeBase) -> Analysis {
 
     let assumptions = assumptions(&context);
     let questions = questions(&context, &threats);
-    Analysis { model: model.clone(), threats, coverage, assumptions, questions, log }
+    let technology_names = model
+        .elements
+        .iter()
+        .flat_map(|e| e.technologies.iter())
+        .chain(model.flows.iter().filter_map(|f| f.protocol.as_ref()))
+        .filter_map(|id| kb.catalog.get(id).map(|t| (id.clone(), t.name.clone())))
+        .collect();
+    Analysis {
+        model: model.clone(),
+        threats,
+        coverage,
+        assumptions,
+        questions,
+        log,
+        technology_names,
+    }
 }
 
-fn apply<'a>(rule: &'a Rule, subject: Subject<'a>, target: &'a str, context: &Context<'a>) -> Option<Hit<'a>> {
+/// The analyst: every rule on every element or flow it is about.
+fn run_rules<'a>(context: &Context<'a>) -> Vec<Hit<'a>> {
+    let mut hits = Vec::new();
+    for rule in &context.kb.rules {
+        match rule.applies_to {
+            RuleSubject::Element => {
+                for element in &context.model.elements {
+                    hits.extend(apply(rule, Subject::Element(element), &element.id, context));
+                }
+            }
+            RuleSubject::Flow => {
+                for flow in &context.model.flows {
+                    hits.extend(apply(rule, Subject::Flow(flow), &flow.id, context));
+                }
+            }
+        }
+    }
+    hits
+}
+
+/// The reviewer's first step: a specific finding absorbs the baseline finding of the same
+/// target and primary category it makes concrete. Returns what was absorbed into what.
+fn absorb_baseline(hits: &mut Vec<Hit<'_>>) -> Vec<String> {
+    let specific: Vec<(String, threatscribe_model::Stride, String)> = hits
+        .iter()
+        .filter(|h| h.rule.layer == Layer::Specific)
+        .map(|h| {
+            (
+                h.target.to_owned(),
+                h.rule.primary_stride(),
+                format!("{}@{}", h.rule.id, h.target),
+            )
+        })
+        .collect();
+    let mut absorbed = Vec::new();
+    hits.retain(|hit| {
+        if hit.rule.layer != Layer::Baseline {
+            return true;
+        }
+        match specific.iter().find(|(target, stride, _)| {
+            target == hit.target && *stride == hit.rule.primary_stride()
+        }) {
+            Some((_, _, by)) => {
+                absorbed.push(format!("{}@{} into {by}", hit.rule.id, hit.target));
+                false
+            }
+            None => true,
+        }
+    });
+    absorbed
+}
+
+fn rating_summary(threats: &[Threat]) -> String {
+    let mitigated: Vec<&str> = threats
+        .iter()
+        .filter(|t| t.status == Status::Mitigated)
+        .map(|t| t.id.as_str())
+        .collect();
+    let counts: Vec<String> = Severity::ALL
+        .iter()
+        .rev()
+        .map(|s| {
+            format!(
+                "{} {s}",
+                threats.iter().filter(|t| t.severity == *s).count()
+            )
+        })
+        .collect();
+    format!(
+        "Rated {} findings on the likelihood x impact matrix ({}); {} mitigated by what the model declares{}.",
+        threats.len(),
+        counts.join(", "),
+        mitigated.len(),
+        if mitigated.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", mitigated.join(", "))
+        }
+    )
+}
+
+fn apply<'a>(
+    rule: &'a Rule,
+    subject: Subject<'a>,
+    target: &'a str,
+    context: &Context<'a>,
+) -> Option<Hit<'a>> {
     let mut findings = Findings::default();
     if let Some(when) = &rule.when
         && !matches(when, subject, context, &mut findings)
@@ -185,11 +262,19 @@ fn apply<'a>(rule: &'a Rule, subject: Subject<'a>, target: &'a str, context: &Co
         seen.push(e.clone());
         fresh
     });
-    Some(Hit { rule, target, findings, mitigated_by })
+    Some(Hit {
+        rule,
+        target,
+        findings,
+        mitigated_by,
+    })
 }
 
 /// What the templates of a rule are filled with for one target.
-fn template_values<'a>(hit: &Hit<'a>, context: &Context<'a>) -> (Vec<(&'static str, String)>, Vec<&'a str>) {
+fn template_values<'a>(
+    hit: &Hit<'a>,
+    context: &Context<'a>,
+) -> (Vec<(&'static str, String)>, Vec<&'a str>) {
     let model = context.model;
     let mut values: Vec<(&'static str, String)> = Vec::new();
     let data: Vec<&str>;
@@ -199,31 +284,69 @@ fn template_values<'a>(hit: &Hit<'a>, context: &Context<'a>) -> (Vec<(&'static s
         values.push(("target", element.name.clone()));
         values.push((
             "tech",
-            non_empty(join_names(&element.technologies.iter().map(|t| context.technology_name(t)).collect::<Vec<_>>()), "its stack"),
+            non_empty(
+                join_names(
+                    &element
+                        .technologies
+                        .iter()
+                        .map(|t| context.technology_name(t))
+                        .collect::<Vec<_>>(),
+                ),
+                "its stack",
+            ),
         ));
         technologies.extend(element.technologies.iter().map(String::as_str));
         let peers: Vec<&str> = hit.findings.peers.iter().map(|p| p.name.as_str()).collect();
-        values.push(("peers", non_empty(join_names(&peers), "the elements it talks to")));
+        values.push((
+            "peers",
+            non_empty(join_names(&peers), "the elements it talks to"),
+        ));
         for peer in &hit.findings.peers {
             technologies.extend(peer.technologies.iter().map(String::as_str));
         }
     } else {
-        let flow = model.flows.iter().find(|f| f.id == hit.target).expect("a hit targets an element or a flow of the model");
+        let flow = model
+            .flows
+            .iter()
+            .find(|f| f.id == hit.target)
+            .expect("a hit targets an element or a flow of the model");
         data = flow.data.iter().map(String::as_str).collect();
-        let name = |id: &str| context.element(id).map_or_else(|| id.to_owned(), |e| e.name.clone());
-        values.push(("target", format!("the flow from {} to {}", name(&flow.from), name(&flow.to))));
+        let name = |id: &str| {
+            context
+                .element(id)
+                .map_or_else(|| id.to_owned(), |e| e.name.clone())
+        };
+        values.push((
+            "target",
+            format!("the flow from {} to {}", name(&flow.from), name(&flow.to)),
+        ));
         values.push(("from", name(&flow.from)));
         values.push(("to", name(&flow.to)));
-        values.push(("protocol", flow.protocol.as_deref().map_or_else(|| "an unstated protocol".to_owned(), |p| context.technology_name(p).to_owned())));
-        let ends: Vec<&Element> = [&flow.from, &flow.to].iter().filter_map(|id| context.element(id)).collect();
-        let tech: Vec<&str> = ends.iter().flat_map(|e| e.technologies.iter().map(|t| context.technology_name(t))).collect();
+        values.push((
+            "protocol",
+            flow.protocol.as_deref().map_or_else(
+                || "an unstated protocol".to_owned(),
+                |p| context.technology_name(p).to_owned(),
+            ),
+        ));
+        let ends: Vec<&Element> = [&flow.from, &flow.to]
+            .iter()
+            .filter_map(|id| context.element(id))
+            .collect();
+        let tech: Vec<&str> = ends
+            .iter()
+            .flat_map(|e| e.technologies.iter().map(|t| context.technology_name(t)))
+            .collect();
         values.push(("tech", non_empty(join_names(&tech), "their stacks")));
         for end in ends {
             technologies.extend(end.technologies.iter().map(String::as_str));
         }
     }
     let data_names: Vec<&str> = data.iter().map(|d| context.data_name(d)).collect();
-    values.push(("data", non_empty(join_names(&data_names), "the data it handles")));
+    values.push((
+        "data",
+        non_empty(join_names(&data_names), "the data it handles"),
+    ));
     let mut unique = Vec::new();
     for t in technologies {
         if !unique.contains(&t) {
@@ -233,8 +356,20 @@ fn template_values<'a>(hit: &Hit<'a>, context: &Context<'a>) -> (Vec<(&'static s
     (values, unique)
 }
 
+/// Upper-cases the first letter, for titles that open with a filled-in name.
+fn capitalize(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_uppercase().chain(chars).collect()
+    })
+}
+
 fn non_empty(text: String, fallback: &str) -> String {
-    if text.is_empty() { fallback.to_owned() } else { text }
+    if text.is_empty() {
+        fallback.to_owned()
+    } else {
+        text
+    }
 }
 
 fn build_threat(hit: &Hit<'_>, context: &Context<'_>) -> Threat {
@@ -260,7 +395,13 @@ fn build_threat(hit: &Hit<'_>, context: &Context<'_>) -> Threat {
         (Some(e), _) => context.exposure(e).map(|x| match x {
             Exposure::Declared => format!("{} is declared internet-facing", e.name),
             Exposure::ReachedFrom(source) => {
-                format!("{} is reachable from the internet ({} sends to it)", e.name, context.element(source).map_or(source.as_str(), |s| s.name.as_str()))
+                format!(
+                    "{} is reachable from the internet ({} sends to it)",
+                    e.name,
+                    context
+                        .element(source)
+                        .map_or(source.as_str(), |s| s.name.as_str())
+                )
             }
         }),
         (None, Some(f)) => context
@@ -277,6 +418,8 @@ fn build_threat(hit: &Hit<'_>, context: &Context<'_>) -> Threat {
         exposure,
         data: highest.map(|c| (c, at_highest)),
         only_public_data: highest == Some(Classification::Public),
+        holds_data: element.is_none_or(|e| e.kind == ElementKind::DataStore),
+        cap: (rule.layer == Layer::Baseline).then_some(Severity::Medium),
     });
 
     let mitigations = rule
@@ -308,7 +451,7 @@ fn build_threat(hit: &Hit<'_>, context: &Context<'_>) -> Threat {
         categories: rule.stride.clone(),
         target: hit.target.to_owned(),
         target_type: if element.is_some() { "element" } else { "flow" }.to_owned(),
-        title: fill(&rule.title, &pairs),
+        title: capitalize(&fill(&rule.title, &pairs)),
         description: fill(&rule.description, &pairs),
         severity: rating.severity,
         likelihood: rating.likelihood,
@@ -318,7 +461,11 @@ fn build_threat(hit: &Hit<'_>, context: &Context<'_>) -> Threat {
         capec: rule.capec.clone(),
         owasp: rule.owasp.clone(),
         mitigations,
-        status: if hit.mitigated_by.is_some() { Status::Mitigated } else { Status::Open },
+        status: if hit.mitigated_by.is_some() {
+            Status::Mitigated
+        } else {
+            Status::Open
+        },
         mitigated_by: hit.mitigated_by.clone(),
         evidence: hit.findings.evidence.clone(),
         source: match rule.layer {
@@ -334,17 +481,33 @@ fn coverage_matrix(context: &Context<'_>, threats: &[Threat]) -> Vec<CoverageRow
     for element in &context.model.elements {
         let holds_logs = context.tags(element).contains(&"logs");
         let applicable = applicable_categories(Some(element.kind), holds_logs, false);
-        rows.push(coverage::row(&element.id, &element.name, element.kind.as_str(), &applicable, threats));
+        rows.push(coverage::row(
+            &element.id,
+            &element.name,
+            element.kind.as_str(),
+            &applicable,
+            threats,
+        ));
     }
     for flow in &context.model.flows {
         let applicable = applicable_categories(None, false, context.crosses_boundary(flow));
-        rows.push(coverage::row(&flow.id, &flow_label(context, flow), "flow", &applicable, threats));
+        rows.push(coverage::row(
+            &flow.id,
+            &flow_label(context, flow),
+            "flow",
+            &applicable,
+            threats,
+        ));
     }
     rows
 }
 
 fn flow_label(context: &Context<'_>, flow: &Flow) -> String {
-    let name = |id: &str| context.element(id).map_or_else(|| id.to_owned(), |e| e.name.clone());
+    let name = |id: &str| {
+        context
+            .element(id)
+            .map_or_else(|| id.to_owned(), |e| e.name.clone())
+    };
     format!("{} → {}", name(&flow.from), name(&flow.to))
 }
 
@@ -353,18 +516,28 @@ fn assumptions(context: &Context<'_>) -> Vec<String> {
     let mut out = Vec::new();
     for element in &model.elements {
         if let Some(Exposure::ReachedFrom(source)) = context.exposure(element) {
-            let source_name = context.element(source).map_or(source.as_str(), |s| s.name.as_str());
+            let source_name = context
+                .element(source)
+                .map_or(source.as_str(), |s| s.name.as_str());
             out.push(format!(
                 "{} is treated as reachable from the internet because {source_name}, which is on the internet, sends to it directly. Set `internet_facing: false` on it if a VPN or private network stands between them.",
                 element.name
             ));
         }
         if element.boundary.is_none() && element.kind == ElementKind::ExternalEntity {
-            out.push(format!("{} has no trust boundary and is treated as being on the internet.", element.name));
+            out.push(format!(
+                "{} has no trust boundary and is treated as being on the internet.",
+                element.name
+            ));
         } else if element.boundary.is_none() {
             out.push(format!("{} has no trust boundary: flows between it and other elements without one are treated as not crossing a boundary.", element.name));
         }
-        let unknown: Vec<&str> = element.technologies.iter().filter(|t| context.kb.catalog.get(t).is_none()).map(String::as_str).collect();
+        let unknown: Vec<&str> = element
+            .technologies
+            .iter()
+            .filter(|t| context.kb.catalog.get(t).is_none())
+            .map(String::as_str)
+            .collect();
         if !unknown.is_empty() {
             out.push(format!(
                 "{} is not in the knowledge base's catalog; {} is analysed by its kind and tags only.",
@@ -375,7 +548,10 @@ fn assumptions(context: &Context<'_>) -> Vec<String> {
     }
     for flow in &model.flows {
         if !flow.properties.contains_key("encrypted") && !context.is_encrypted(flow) {
-            let protocol = flow.protocol.as_deref().map_or_else(|| "no protocol is given".to_owned(), |p| format!("{} does not imply TLS", context.technology_name(p)));
+            let protocol = flow.protocol.as_deref().map_or_else(
+                || "no protocol is given".to_owned(),
+                |p| format!("{} does not imply TLS", context.technology_name(p)),
+            );
             out.push(format!(
                 "The flow {} is treated as unencrypted: {protocol} and no `encrypted:` property says otherwise.",
                 flow_label(context, flow)
@@ -407,28 +583,49 @@ fn questions(context: &Context<'_>, threats: &[Threat]) -> Vec<String> {
     };
     for flow in &model.flows {
         if flow.protocol.is_none() {
-            push(format!("What protocol does the flow {} use, and is it encrypted and authenticated?", flow_label(context, flow)));
+            push(format!(
+                "What protocol does the flow {} use, and is it encrypted and authenticated?",
+                flow_label(context, flow)
+            ));
         }
     }
     for element in &model.elements {
         if element.kind != ElementKind::ExternalEntity && element.boundary.is_none() {
-            push(format!("Where does {} run (which host, network or cloud account)?", element.name));
+            push(format!(
+                "Where does {} run (which host, network or cloud account)?",
+                element.name
+            ));
         }
     }
     // Open findings whose rule says what would settle them, in severity order.
     let mut by_rule: BTreeMap<(std::cmp::Reverse<Severity>, &str), Vec<&Threat>> = BTreeMap::new();
     for threat in threats.iter().filter(|t| t.status == Status::Open) {
-        by_rule.entry((std::cmp::Reverse(threat.severity), threat.rule.as_str())).or_default().push(threat);
+        by_rule
+            .entry((std::cmp::Reverse(threat.severity), threat.rule.as_str()))
+            .or_default()
+            .push(threat);
     }
     for ((_, rule_id), list) in by_rule {
-        let Some(question) = context.kb.rule(rule_id).and_then(|r| r.question.as_ref()) else { continue };
+        let Some(question) = context.kb.rule(rule_id).and_then(|r| r.question.as_ref()) else {
+            continue;
+        };
         for threat in list {
             let target = context
                 .element(&threat.target)
                 .map(|e| e.name.clone())
-                .or_else(|| model.flows.iter().find(|f| f.id == threat.target).map(|f| format!("the flow {}", flow_label(context, f))))
+                .or_else(|| {
+                    model
+                        .flows
+                        .iter()
+                        .find(|f| f.id == threat.target)
+                        .map(|f| format!("the flow {}", flow_label(context, f)))
+                })
                 .unwrap_or_else(|| threat.target.clone());
-            push(format!("{} ({})", fill(question, &[("target", &target)]), threat.id));
+            push(format!(
+                "{} ({})",
+                fill(question, &[("target", &target)]),
+                threat.id
+            ));
         }
     }
     out

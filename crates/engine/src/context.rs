@@ -29,11 +29,19 @@ pub struct Context<'a> {
 
 impl<'a> Context<'a> {
     pub fn new(model: &'a Model, kb: &'a KnowledgeBase) -> Self {
-        let elements: HashMap<&str, usize> = model.elements.iter().enumerate().map(|(i, e)| (e.id.as_str(), i)).collect();
+        let elements: HashMap<&str, usize> = model
+            .elements
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.id.as_str(), i))
+            .collect();
         let mut outgoing = vec![Vec::new(); model.elements.len()];
         let mut incoming = vec![Vec::new(); model.elements.len()];
         for (i, flow) in model.flows.iter().enumerate() {
-            if let (Some(&from), Some(&to)) = (elements.get(flow.from.as_str()), elements.get(flow.to.as_str())) {
+            if let (Some(&from), Some(&to)) = (
+                elements.get(flow.from.as_str()),
+                elements.get(flow.to.as_str()),
+            ) {
                 outgoing[from].push(i);
                 incoming[to].push(i);
             }
@@ -43,7 +51,11 @@ impl<'a> Context<'a> {
             .iter()
             .map(|element| {
                 let mut tags: Vec<&str> = element.tags.iter().map(String::as_str).collect();
-                for technology in element.technologies.iter().filter_map(|t| kb.catalog.get(t)) {
+                for technology in element
+                    .technologies
+                    .iter()
+                    .filter_map(|t| kb.catalog.get(t))
+                {
                     tags.extend(technology.tags.iter().map(String::as_str));
                 }
                 tags.sort_unstable();
@@ -51,8 +63,21 @@ impl<'a> Context<'a> {
                 tags
             })
             .collect();
-        let mut context = Context { model, kb, elements, outgoing, incoming, exposure: Vec::new(), tags };
-        context.exposure = model.elements.iter().enumerate().map(|(i, e)| context.compute_exposure(i, e)).collect();
+        let mut context = Context {
+            model,
+            kb,
+            elements,
+            outgoing,
+            incoming,
+            exposure: Vec::new(),
+            tags,
+        };
+        context.exposure = model
+            .elements
+            .iter()
+            .enumerate()
+            .map(|(i, e)| context.compute_exposure(i, e))
+            .collect();
         context
     }
 
@@ -67,7 +92,8 @@ impl<'a> Context<'a> {
         }
         self.incoming[index].iter().find_map(|&f| {
             let source = self.element(&self.model.flows[f].from)?;
-            self.on_internet(source).then(|| Exposure::ReachedFrom(source.id.clone()))
+            self.on_internet(source)
+                .then(|| Exposure::ReachedFrom(source.id.clone()))
         })
     }
 
@@ -91,11 +117,15 @@ impl<'a> Context<'a> {
     }
 
     pub fn outgoing(&self, element: &Element) -> impl Iterator<Item = &'a Flow> + '_ {
-        self.outgoing[self.index(element)].iter().map(|&i| &self.model.flows[i])
+        self.outgoing[self.index(element)]
+            .iter()
+            .map(|&i| &self.model.flows[i])
     }
 
     pub fn incoming(&self, element: &Element) -> impl Iterator<Item = &'a Flow> + '_ {
-        self.incoming[self.index(element)].iter().map(|&i| &self.model.flows[i])
+        self.incoming[self.index(element)]
+            .iter()
+            .map(|&i| &self.model.flows[i])
     }
 
     pub fn tags(&self, element: &Element) -> &[&'a str] {
@@ -121,7 +151,10 @@ impl<'a> Context<'a> {
     }
 
     pub fn highest_classification(&self, data: &[&str]) -> Option<Classification> {
-        data.iter().filter_map(|id| self.model.data_asset(id)).map(|d| d.classification).max()
+        data.iter()
+            .filter_map(|id| self.model.data_asset(id))
+            .map(|d| d.classification)
+            .max()
     }
 
     /// Source and destination sit in different innermost boundaries.
@@ -143,8 +176,11 @@ impl<'a> Context<'a> {
     }
 
     /// Declared by `authenticated:`; nothing implies it.
-    pub fn is_authenticated(&self, flow: &Flow) -> bool {
-        matches!(flow.properties.get("authenticated"), Some(serde_json::Value::Bool(true)))
+    pub fn is_authenticated(flow: &Flow) -> bool {
+        matches!(
+            flow.properties.get("authenticated"),
+            Some(serde_json::Value::Bool(true))
+        )
     }
 
     /// Display name of a technology id (the id itself when it is not in the catalog).

@@ -30,15 +30,18 @@ pub struct CoverageRow {
 
 /// Which STRIDE categories apply to a DFD element (Microsoft SDL's STRIDE-per-element chart),
 /// each with the reason when it does not.
-pub fn applicable_categories(kind: Option<ElementKind>, holds_logs: bool, crosses_boundary: bool) -> Vec<(Stride, Result<(), &'static str>)> {
+pub fn applicable_categories(
+    kind: Option<ElementKind>,
+    holds_logs: bool,
+    crosses_boundary: bool,
+) -> Vec<(Stride, Result<(), &'static str>)> {
     Stride::ALL
         .iter()
         .map(|&stride| {
             let verdict = match (kind, stride) {
                 (Some(ElementKind::Process), _)
                 | (Some(ElementKind::ExternalEntity), Stride::Spoofing | Stride::Repudiation)
-                | (Some(ElementKind::DataStore), Stride::Tampering | Stride::InformationDisclosure | Stride::DenialOfService)
-                | (None, Stride::Tampering | Stride::InformationDisclosure | Stride::DenialOfService) => Ok(()),
+                | (Some(ElementKind::DataStore) | None, Stride::Tampering | Stride::InformationDisclosure | Stride::DenialOfService) => Ok(()),
                 (Some(ElementKind::DataStore), Stride::Repudiation) if holds_logs => Ok(()),
                 (None, Stride::Spoofing | Stride::ElevationOfPrivilege) if crosses_boundary => Ok(()),
                 (Some(ElementKind::ExternalEntity), _) => {
@@ -54,26 +57,48 @@ pub fn applicable_categories(kind: Option<ElementKind>, holds_logs: bool, crosse
         .collect()
 }
 
-pub(crate) fn row(target: &str, name: &str, kind: &str, applicable: &[(Stride, Result<(), &'static str>)], threats: &[Threat]) -> CoverageRow {
+pub(crate) fn row(
+    target: &str,
+    name: &str,
+    kind: &str,
+    applicable: &[(Stride, Result<(), &'static str>)],
+    threats: &[Threat],
+) -> CoverageRow {
     let cells = applicable
         .iter()
         .map(|(stride, verdict)| {
-            let on_target: Vec<&Threat> = threats.iter().filter(|t| t.target == target && t.categories.contains(stride)).collect();
+            let on_target: Vec<&Threat> = threats
+                .iter()
+                .filter(|t| t.target == target && t.categories.contains(stride))
+                .collect();
             let ids = |status: Option<Status>| -> Vec<String> {
-                on_target.iter().filter(|t| status.is_none_or(|s| t.status == s)).map(|t| t.id.clone()).collect()
+                on_target
+                    .iter()
+                    .filter(|t| status.is_none_or(|s| t.status == s))
+                    .map(|t| t.id.clone())
+                    .collect()
             };
             let cell = if on_target.iter().any(|t| t.status == Status::Open) {
-                CoverageCell::Found { threats: ids(Some(Status::Open)) }
+                CoverageCell::Found {
+                    threats: ids(Some(Status::Open)),
+                }
             } else if !on_target.is_empty() {
                 CoverageCell::Mitigated { threats: ids(None) }
             } else {
                 match verdict {
                     Ok(()) => CoverageCell::Gap,
-                    Err(reason) => CoverageCell::NotApplicable { reason: (*reason).to_owned() },
+                    Err(reason) => CoverageCell::NotApplicable {
+                        reason: (*reason).to_owned(),
+                    },
                 }
             };
             (*stride, cell)
         })
         .collect();
-    CoverageRow { target: target.to_owned(), name: name.to_owned(), kind: kind.to_owned(), cells }
+    CoverageRow {
+        target: target.to_owned(),
+        name: name.to_owned(),
+        kind: kind.to_owned(),
+        cells,
+    }
 }

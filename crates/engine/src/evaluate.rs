@@ -48,7 +48,12 @@ fn show(value: &serde_json::Value) -> String {
 
 /// True when `condition` holds for `subject`. Facts are appended to `findings` only for the
 /// branches that made it true, so `not` and failed `any` branches leave no trace.
-pub fn matches<'a>(condition: &Condition, subject: Subject<'a>, context: &Context<'a>, findings: &mut Findings<'a>) -> bool {
+pub fn matches<'a>(
+    condition: &Condition,
+    subject: Subject<'a>,
+    context: &Context<'a>,
+    findings: &mut Findings<'a>,
+) -> bool {
     let mark = (findings.evidence.len(), findings.peers.len());
     let result = evaluate(condition, subject, context, findings);
     if !result {
@@ -59,7 +64,12 @@ pub fn matches<'a>(condition: &Condition, subject: Subject<'a>, context: &Contex
 }
 
 #[allow(clippy::too_many_lines)] // one arm per predicate of the language
-fn evaluate<'a>(condition: &Condition, subject: Subject<'a>, context: &Context<'a>, findings: &mut Findings<'a>) -> bool {
+fn evaluate<'a>(
+    condition: &Condition,
+    subject: Subject<'a>,
+    context: &Context<'a>,
+    findings: &mut Findings<'a>,
+) -> bool {
     let properties = match subject {
         Subject::Element(e) => &e.properties,
         Subject::Flow(f) => &f.properties,
@@ -72,13 +82,17 @@ fn evaluate<'a>(condition: &Condition, subject: Subject<'a>, context: &Context<'
             !evaluate(inner, subject, context, &mut scratch)
         }
         (Condition::Property { name, expected }, _) => {
-            let Some(actual) = properties.get(name) else { return false };
+            let Some(actual) = properties.get(name) else {
+                return false;
+            };
             let hit = match expected {
                 None => truthy(actual),
                 Some(values) => values.iter().any(|v| same_value(actual, v)),
             };
             if hit {
-                findings.evidence.push(format!("`{name}: {}` is declared", show(actual)));
+                findings
+                    .evidence
+                    .push(format!("`{name}: {}` is declared", show(actual)));
             }
             hit
         }
@@ -96,52 +110,86 @@ fn evaluate<'a>(condition: &Condition, subject: Subject<'a>, context: &Context<'
             if sensitive.is_empty() {
                 return false;
             }
-            findings.evidence.push(format!("{level} or more sensitive data at stake: {}", sensitive.join(", ")));
+            findings.evidence.push(format!(
+                "{level} or more sensitive data at stake: {}",
+                sensitive.join(", ")
+            ));
             true
         }
         (Condition::Kind(kinds), Subject::Element(e)) => {
             let hit = kinds.contains(&e.kind);
             if hit {
-                findings.evidence.push(format!("`{}` is a {}", e.id, e.kind.label()));
+                findings
+                    .evidence
+                    .push(format!("`{}` is a {}", e.id, e.kind.label()));
             }
             hit
         }
         (Condition::Technology(ids), Subject::Element(e)) => {
-            let Some(found) = e.technologies.iter().find(|t| ids.contains(t)) else { return false };
-            findings.evidence.push(format!("`{}` uses {}", e.id, context.technology_name(found)));
+            let Some(found) = e.technologies.iter().find(|t| ids.contains(t)) else {
+                return false;
+            };
+            findings.evidence.push(format!(
+                "`{}` uses {}",
+                e.id,
+                context.technology_name(found)
+            ));
             true
         }
         (Condition::Tag(tags), Subject::Element(e)) => {
-            let Some(tag) = tags.iter().find(|t| context.tags(e).contains(&t.as_str())) else { return false };
+            let Some(tag) = tags.iter().find(|t| context.tags(e).contains(&t.as_str())) else {
+                return false;
+            };
             let source = if e.tags.contains(tag) {
                 "tagged".to_owned()
             } else {
                 let by: Vec<&str> = e
                     .technologies
                     .iter()
-                    .filter(|t| context.kb.catalog.get(t).is_some_and(|c| c.tags.contains(tag)))
+                    .filter(|t| {
+                        context
+                            .kb
+                            .catalog
+                            .get(t)
+                            .is_some_and(|c| c.tags.contains(tag))
+                    })
                     .map(|t| context.technology_name(t))
                     .collect();
                 format!("via {}", by.join(", "))
             };
-            findings.evidence.push(format!("`{}` is {tag} ({source})", e.id));
+            findings
+                .evidence
+                .push(format!("`{}` is {tag} ({source})", e.id));
             true
         }
-        (Condition::Reaches(inner), Subject::Element(e)) => {
-            neighbours(context.outgoing(e).map(|f| f.to.as_str()), "sends data to", inner, context, findings)
-        }
-        (Condition::ReachedBy(inner), Subject::Element(e)) => {
-            neighbours(context.incoming(e).map(|f| f.from.as_str()), "receives data from", inner, context, findings)
-        }
+        (Condition::Reaches(inner), Subject::Element(e)) => neighbours(
+            context.outgoing(e).map(|f| f.to.as_str()),
+            "sends data to",
+            inner,
+            context,
+            findings,
+        ),
+        (Condition::ReachedBy(inner), Subject::Element(e)) => neighbours(
+            context.incoming(e).map(|f| f.from.as_str()),
+            "receives data from",
+            inner,
+            context,
+            findings,
+        ),
         (Condition::InternetFacing(wanted), Subject::Element(e)) => {
             let exposure = context.exposure(e);
             if exposure.is_some() != *wanted {
                 return false;
             }
             findings.evidence.push(match exposure {
-                Some(crate::context::Exposure::Declared) => format!("`{}` is declared internet-facing", e.id),
+                Some(crate::context::Exposure::Declared) => {
+                    format!("`{}` is declared internet-facing", e.id)
+                }
                 Some(crate::context::Exposure::ReachedFrom(source)) => {
-                    format!("`{}` is reachable from the internet (flow from `{source}`)", e.id)
+                    format!(
+                        "`{}` is reachable from the internet (flow from `{source}`)",
+                        e.id
+                    )
                 }
                 None => format!("`{}` is not reachable from the internet", e.id),
             });
@@ -149,8 +197,13 @@ fn evaluate<'a>(condition: &Condition, subject: Subject<'a>, context: &Context<'
         }
         (Condition::InBoundary(kinds), Subject::Element(e)) => {
             let chain = context.model.boundary_chain(e.boundary.as_deref());
-            let Some(boundary) = chain.iter().find(|b| kinds.contains(&b.kind)) else { return false };
-            findings.evidence.push(format!("`{}` runs inside {} ({})", e.id, boundary.name, boundary.kind));
+            let Some(boundary) = chain.iter().find(|b| kinds.contains(&b.kind)) else {
+                return false;
+            };
+            findings.evidence.push(format!(
+                "`{}` runs inside {} ({})",
+                e.id, boundary.name, boundary.kind
+            ));
             true
         }
         (Condition::CrossesBoundary(wanted), Subject::Flow(f)) => {
@@ -170,7 +223,12 @@ fn evaluate<'a>(condition: &Condition, subject: Subject<'a>, context: &Context<'
             if encrypted != *wanted {
                 return false;
             }
-            let protocol = f.protocol.as_deref().map_or("no protocol given".to_owned(), |p| format!("protocol {}", context.technology_name(p)));
+            let protocol = f
+                .protocol
+                .as_deref()
+                .map_or("no protocol given".to_owned(), |p| {
+                    format!("protocol {}", context.technology_name(p))
+                });
             findings.evidence.push(if encrypted {
                 format!("`{}` is encrypted ({protocol})", f.id)
             } else {
@@ -179,7 +237,7 @@ fn evaluate<'a>(condition: &Condition, subject: Subject<'a>, context: &Context<'
             true
         }
         (Condition::Authenticated(wanted), Subject::Flow(f)) => {
-            let authenticated = context.is_authenticated(f);
+            let authenticated = Context::is_authenticated(f);
             if authenticated != *wanted {
                 return false;
             }
@@ -191,16 +249,26 @@ fn evaluate<'a>(condition: &Condition, subject: Subject<'a>, context: &Context<'
             true
         }
         (Condition::Protocol(ids), Subject::Flow(f)) => {
-            let Some(protocol) = f.protocol.as_deref().filter(|p| ids.iter().any(|id| id == p)) else { return false };
-            findings.evidence.push(format!("`{}` uses {}", f.id, context.technology_name(protocol)));
+            let Some(protocol) = f
+                .protocol
+                .as_deref()
+                .filter(|p| ids.iter().any(|id| id == p))
+            else {
+                return false;
+            };
+            findings.evidence.push(format!(
+                "`{}` uses {}",
+                f.id,
+                context.technology_name(protocol)
+            ));
             true
         }
-        (Condition::From(inner), Subject::Flow(f)) => {
-            context.element(&f.from).is_some_and(|e| matches(inner, Subject::Element(e), context, findings))
-        }
-        (Condition::To(inner), Subject::Flow(f)) => {
-            context.element(&f.to).is_some_and(|e| matches(inner, Subject::Element(e), context, findings))
-        }
+        (Condition::From(inner), Subject::Flow(f)) => context
+            .element(&f.from)
+            .is_some_and(|e| matches(inner, Subject::Element(e), context, findings)),
+        (Condition::To(inner), Subject::Flow(f)) => context
+            .element(&f.to)
+            .is_some_and(|e| matches(inner, Subject::Element(e), context, findings)),
         // The knowledge base rejects element predicates on flows and the reverse; a rule that
         // slipped through simply does not match.
         _ => false,
@@ -216,7 +284,9 @@ fn neighbours<'a, 'i>(
 ) -> bool {
     let mut hit = false;
     for id in ids {
-        let Some(peer) = context.element(id) else { continue };
+        let Some(peer) = context.element(id) else {
+            continue;
+        };
         let mut local = Findings::default();
         if matches(inner, Subject::Element(peer), context, &mut local) {
             findings.evidence.push(format!("it {verb} `{}`", peer.id));

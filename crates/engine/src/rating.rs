@@ -6,10 +6,15 @@
 //! 1. Exposure raises likelihood one step when the target is reachable from the internet (an
 //!    element that receives flows from the internet or is declared `internet_facing`, or a flow
 //!    whose source sits on the internet).
-//! 2. Data raises impact one step when restricted data is at stake, and lowers it one step when
-//!    every data asset at stake is public. It applies to threats that expose or alter data
-//!    (spoofing, tampering, information disclosure, elevation of privilege), not to threats that
-//!    only deny service or deny actions.
+//! 2. Data raises impact one step when restricted data is held or carried by the target (a data
+//!    store or a flow), and lowers it one step when every data asset at stake is public. A
+//!    process touches everything that passes through it, so for processes the rule's own impact
+//!    stands and only the lowering applies. The modifier concerns threats that expose or alter
+//!    data (spoofing, tampering, information disclosure, elevation of privilege), not threats
+//!    that only deny service or deny actions.
+//!
+//! Baseline findings (the generic STRIDE coverage) are capped at medium: a statement that holds
+//! for every element of a kind never outranks a weakness named for this element.
 //!
 //! | likelihood \ impact | low    | medium | high     |
 //! |---------------------|--------|--------|----------|
@@ -43,6 +48,10 @@ pub struct RatingInput<'a> {
     pub data: Option<(Classification, Vec<String>)>,
     /// True when every data asset at stake is public (and there is at least one).
     pub only_public_data: bool,
+    /// True when the target holds or carries the data itself (a data store or a flow).
+    pub holds_data: bool,
+    /// The highest severity this finding may get (baseline findings: medium).
+    pub cap: Option<Severity>,
 }
 
 pub struct Rating {
@@ -55,43 +64,75 @@ pub struct Rating {
 pub fn rate(input: &RatingInput<'_>) -> Rating {
     let mut likelihood = input.likelihood;
     let mut impact = input.impact;
-    let mut reasoning = vec![format!("Base rating of {}: likelihood {likelihood}, impact {impact}.", input.rule)];
+    let mut reasoning = vec![format!(
+        "Base rating of {}: likelihood {likelihood}, impact {impact}.",
+        input.rule
+    )];
     if let Some(why) = &input.exposure {
         let raised = likelihood.raised();
         if raised == likelihood {
-            reasoning.push(format!("Internet exposure ({why}); likelihood already high."));
+            reasoning.push(format!(
+                "Internet exposure ({why}); likelihood already high."
+            ));
         } else {
             reasoning.push(format!("Likelihood raised to {raised}: {why}."));
             likelihood = raised;
         }
     }
     let data_matters = input.categories.iter().any(|c| {
-        matches!(c, Stride::Spoofing | Stride::Tampering | Stride::InformationDisclosure | Stride::ElevationOfPrivilege)
+        matches!(
+            c,
+            Stride::Spoofing
+                | Stride::Tampering
+                | Stride::InformationDisclosure
+                | Stride::ElevationOfPrivilege
+        )
     });
     if data_matters {
         match &input.data {
-            Some((Classification::Restricted, names)) => {
+            Some((Classification::Restricted, names)) if input.holds_data => {
                 let raised = impact.raised();
                 if raised == impact {
-                    reasoning.push(format!("Restricted data at stake ({}); impact already high.", names.join(", ")));
+                    reasoning.push(format!(
+                        "Restricted data at stake ({}); impact already high.",
+                        names.join(", ")
+                    ));
                 } else {
-                    reasoning.push(format!("Impact raised to {raised}: restricted data at stake ({}).", names.join(", ")));
+                    reasoning.push(format!(
+                        "Impact raised to {raised}: restricted data at stake ({}).",
+                        names.join(", ")
+                    ));
                     impact = raised;
                 }
             }
             _ if input.only_public_data => {
                 let lowered = impact.lowered();
                 if lowered != impact {
-                    reasoning.push(format!("Impact lowered to {lowered}: only public data at stake."));
+                    reasoning.push(format!(
+                        "Impact lowered to {lowered}: only public data at stake."
+                    ));
                     impact = lowered;
                 }
             }
             _ => {}
         }
     }
-    let severity = severity(likelihood, impact);
-    reasoning.push(format!("Likelihood {likelihood} x impact {impact} = {severity} on the rating matrix."));
-    Rating { likelihood, impact, severity, reasoning }
+    let mut severity = severity(likelihood, impact);
+    reasoning.push(format!(
+        "Likelihood {likelihood} x impact {impact} = {severity} on the rating matrix."
+    ));
+    if let Some(cap) = input.cap.filter(|cap| severity > *cap) {
+        reasoning.push(format!(
+            "Capped at {cap}: a generic STRIDE finding never outranks a specific one."
+        ));
+        severity = cap;
+    }
+    Rating {
+        likelihood,
+        impact,
+        severity,
+        reasoning,
+    }
 }
 
 #[cfg(test)]
@@ -120,8 +161,13 @@ mod tests {
             exposure: Some("it receives flows from Users on the internet".into()),
             data: Some((Classification::Restricted, vec!["Credentials".into()])),
             only_public_data: false,
+            holds_data: true,
+            cap: None,
         });
-        assert_eq!((rating.likelihood, rating.impact, rating.severity), (Likelihood::High, Impact::High, Severity::Critical));
+        assert_eq!(
+            (rating.likelihood, rating.impact, rating.severity),
+            (Likelihood::High, Impact::High, Severity::Critical)
+        );
         assert_eq!(rating.reasoning.len(), 4, "{:?}", rating.reasoning);
         assert!(rating.reasoning[2].contains("Credentials"));
     }
@@ -136,7 +182,35 @@ mod tests {
             exposure: None,
             data: Some((Classification::Restricted, vec!["Credentials".into()])),
             only_public_data: false,
+            holds_data: true,
+            cap: None,
         });
         assert_eq!(rating.severity, Severity::Medium);
+    }
+
+    #[test]
+    fn processes_keep_their_impact_and_baseline_is_capped() {
+        let rating = rate(&RatingInput {
+            rule: "BASE001",
+            likelihood: Likelihood::Medium,
+            impact: Impact::High,
+            categories: &[Stride::Spoofing],
+            exposure: Some("reachable".into()),
+            data: Some((Classification::Restricted, vec!["Credentials".into()])),
+            only_public_data: false,
+            holds_data: false,
+            cap: Some(Severity::Medium),
+        });
+        assert_eq!(
+            (rating.likelihood, rating.impact),
+            (Likelihood::High, Impact::High)
+        );
+        assert_eq!(rating.severity, Severity::Medium);
+        assert!(
+            rating
+                .reasoning
+                .last()
+                .is_some_and(|r| r.starts_with("Capped at medium"))
+        );
     }
 }

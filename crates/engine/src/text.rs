@@ -22,7 +22,10 @@ pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
         let after = &rest[open + 1..];
         match after.find('}').map(|close| (&after[..close], close)) {
             Some((name, close)) if values.iter().any(|(k, _)| *k == name) => {
-                let value = values.iter().find(|(k, _)| *k == name).map_or("", |(_, v)| v);
+                let value = values
+                    .iter()
+                    .find(|(k, _)| *k == name)
+                    .map_or("", |(_, v)| v);
                 out.push_str(value);
                 rest = &after[close + 1..];
             }
@@ -50,7 +53,16 @@ mod tests {
 
     #[test]
     fn fills_known_placeholders_only() {
-        assert_eq!(fill("SQL injection in {target} via {peers}", &[("target", "App"), ("peers", "DB")]), "SQL injection in App via DB");
-        assert_eq!(fill("keep {unknown} and {", &[("target", "x")]), "keep {unknown} and {");
+        assert_eq!(
+            fill(
+                "SQL injection in {target} via {peers}",
+                &[("target", "App"), ("peers", "DB")]
+            ),
+            "SQL injection in App via DB"
+        );
+        assert_eq!(
+            fill("keep {unknown} and {", &[("target", "x")]),
+            "keep {unknown} and {"
+        );
     }
 }

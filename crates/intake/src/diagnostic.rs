@@ -20,11 +20,23 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub(crate) fn error(at: (u32, u32), message: impl Into<String>) -> Self {
-        Self { level: Level::Error, line: at.0, column: at.1, message: message.into(), hint: None }
+        Self {
+            level: Level::Error,
+            line: at.0,
+            column: at.1,
+            message: message.into(),
+            hint: None,
+        }
     }
 
     pub(crate) fn warning(at: (u32, u32), message: impl Into<String>) -> Self {
-        Self { level: Level::Warning, line: at.0, column: at.1, message: message.into(), hint: None }
+        Self {
+            level: Level::Warning,
+            line: at.0,
+            column: at.1,
+            message: message.into(),
+            hint: None,
+        }
     }
 
     #[must_use]

@@ -138,3 +138,20 @@ pub fn model_file_schema() -> String {
     text.push('\n');
     text
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn checked_in_schema_is_current() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../schemas/model.schema.json"
+        );
+        let checked_in =
+            std::fs::read_to_string(path).expect("schemas/model.schema.json is checked in");
+        assert!(
+            checked_in == super::model_file_schema(),
+            "schemas/model.schema.json is stale: run `cargo run -- schema > schemas/model.schema.json`"
+        );
+    }
+}

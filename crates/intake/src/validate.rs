@@ -23,13 +23,14 @@ pub enum Format {
 impl Format {
     /// The format a file name implies, if it names a model file at all.
     pub fn from_path(path: &str) -> Option<Self> {
-        let lower = path.to_ascii_lowercase();
-        if lower.ends_with(".yaml") || lower.ends_with(".yml") {
-            Some(Self::Yaml)
-        } else if lower.ends_with(".json") {
-            Some(Self::Json)
-        } else {
-            None
+        let extension = std::path::Path::new(path)
+            .extension()?
+            .to_str()?
+            .to_ascii_lowercase();
+        match extension.as_str() {
+            "yaml" | "yml" => Some(Self::Yaml),
+            "json" => Some(Self::Json),
+            _ => None,
         }
     }
 }
@@ -47,24 +48,40 @@ pub struct ParsedModel {
 
 /// Reads and validates a model file's text. `default_name` names the model when the file
 /// does not (the CLI passes the file's stem).
-pub fn parse_model(text: &str, format: Format, default_name: &str, kb: &KnowledgeBase) -> Result<ParsedModel, IntakeError> {
+pub fn parse_model(
+    text: &str,
+    format: Format,
+    default_name: &str,
+    kb: &KnowledgeBase,
+) -> Result<ParsedModel, IntakeError> {
     if format == Format::Json
         && let Err(error) = serde_json::from_str::<serde::de::IgnoredAny>(text)
     {
         let at = (error.line() as u32, error.column() as u32);
-        return Err(IntakeError::Syntax(Diagnostic::error(at, format!("invalid JSON: {}", strip_position(&error.to_string())))));
+        return Err(IntakeError::Syntax(Diagnostic::error(
+            at,
+            format!("invalid JSON: {}", strip_position(&error.to_string())),
+        )));
     }
     let file: ModelFile = serde_saphyr::from_str(text).map_err(|error| {
-        let at = error.location().map_or((0, 0), |l| (l.line() as u32, l.column() as u32));
+        let at = error
+            .location()
+            .map_or((0, 0), |l| (l.line() as u32, l.column() as u32));
         let message = error.without_snippet().to_string();
-        IntakeError::Syntax(Diagnostic::error(at, strip_position(&message)).with_hint(shape_hint(&message)))
+        IntakeError::Syntax(
+            Diagnostic::error(at, strip_position(&message)).with_hint(shape_hint(&message)),
+        )
     })?;
     validate(file, default_name, kb)
 }
 
 /// Reads a model given as an already-parsed JSON value (rule examples, API bodies). Values carry
 /// no positions, so diagnostics have none.
-pub fn parse_model_value(value: &serde_json::Value, default_name: &str, kb: &KnowledgeBase) -> Result<ParsedModel, IntakeError> {
+pub fn parse_model_value(
+    value: &serde_json::Value,
+    default_name: &str,
+    kb: &KnowledgeBase,
+) -> Result<ParsedModel, IntakeError> {
     let file: ModelFile = serde_json::from_value(value.clone())
         .map_err(|error| IntakeError::Syntax(Diagnostic::error((0, 0), error.to_string())))?;
     validate(file, default_name, kb)
@@ -85,7 +102,10 @@ fn shape_hint(message: &str) -> String {
 }
 
 fn at<T>(spanned: &Spanned<T>) -> (u32, u32) {
-    (spanned.referenced.line() as u32, spanned.referenced.column() as u32)
+    (
+        spanned.referenced.line() as u32,
+        spanned.referenced.column() as u32,
+    )
 }
 
 fn closest<'a>(wanted: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
@@ -101,13 +121,20 @@ fn did_you_mean(wanted: &str, candidates: impl Iterator<Item = impl AsRef<str>>)
     closest(wanted, owned.iter().map(String::as_str)).map(|c| format!("did you mean `{c}`?"))
 }
 
-fn parse_enum<T: Copy>(raw: &Spanned<String>, all: &[T], name: impl Fn(T) -> &'static str, what: &str, errors: &mut Vec<Diagnostic>) -> Option<T> {
+fn parse_enum<T: Copy>(
+    raw: &Spanned<String>,
+    all: &[T],
+    name: impl Fn(T) -> &'static str,
+    what: &str,
+    errors: &mut Vec<Diagnostic>,
+) -> Option<T> {
     let value = raw.value.trim();
     if let Some(&found) = all.iter().find(|&&k| name(k) == value) {
         return Some(found);
     }
     let names: Vec<&str> = all.iter().map(|&k| name(k)).collect();
-    let hint = did_you_mean(value, names.iter()).unwrap_or_else(|| format!("one of: {}", names.join(", ")));
+    let hint = did_you_mean(value, names.iter())
+        .unwrap_or_else(|| format!("one of: {}", names.join(", ")));
     errors.push(Diagnostic::error(at(raw), format!("unknown {what} `{value}`")).with_hint(hint));
     None
 }
@@ -117,18 +144,35 @@ fn has_control_characters(text: &str) -> bool {
 }
 
 /// Validates a name and returns the id: the given one, or one derived from the name.
-fn resolve_id(id: Option<&Spanned<String>>, name: &Spanned<String>, what: &str, errors: &mut Vec<Diagnostic>) -> (String, (u32, u32)) {
+fn resolve_id(
+    id: Option<&Spanned<String>>,
+    name: &Spanned<String>,
+    what: &str,
+    errors: &mut Vec<Diagnostic>,
+) -> (String, (u32, u32)) {
     if name.value.trim().is_empty() {
-        errors.push(Diagnostic::error(at(name), format!("{what} has an empty name")));
+        errors.push(Diagnostic::error(
+            at(name),
+            format!("{what} has an empty name"),
+        ));
     } else if has_control_characters(&name.value) {
-        errors.push(Diagnostic::error(at(name), format!("{what} name contains control characters")).with_hint("names are shown in reports; use plain text"));
+        errors.push(
+            Diagnostic::error(at(name), format!("{what} name contains control characters"))
+                .with_hint("names are shown in reports; use plain text"),
+        );
     }
     match id {
         Some(id) => {
             if !is_valid_id(&id.value) {
                 errors.push(
-                    Diagnostic::error(at(id), format!("{what} id `{}` is not lowercase kebab-case", id.value.escape_debug()))
-                        .with_hint(format!("for example `{}`", derive_id(&id.value))),
+                    Diagnostic::error(
+                        at(id),
+                        format!(
+                            "{what} id `{}` is not lowercase kebab-case",
+                            id.value.escape_debug()
+                        ),
+                    )
+                    .with_hint(format!("for example `{}`", derive_id(&id.value))),
                 );
             }
             (id.value.clone(), at(id))
@@ -138,7 +182,11 @@ fn resolve_id(id: Option<&Spanned<String>>, name: &Spanned<String>, what: &str, 
 }
 
 #[allow(clippy::too_many_lines)] // one pass over the file, in the order a reader checks it
-fn validate(file: ModelFile, default_name: &str, kb: &KnowledgeBase) -> Result<ParsedModel, IntakeError> {
+fn validate(
+    file: ModelFile,
+    default_name: &str,
+    kb: &KnowledgeBase,
+) -> Result<ParsedModel, IntakeError> {
     let mut errors: Vec<Diagnostic> = Vec::new();
     let mut warnings: Vec<Diagnostic> = Vec::new();
     let mut locations = SourceMap::new();
@@ -149,10 +197,19 @@ fn validate(file: ModelFile, default_name: &str, kb: &KnowledgeBase) -> Result<P
     for entry in &file.boundaries {
         let (id, position) = resolve_id(entry.id.as_ref(), &entry.name, "boundary", &mut errors);
         if boundary_at.insert(id.clone(), position).is_some() {
-            errors.push(Diagnostic::error(position, format!("duplicate boundary id `{id}`")).with_hint("give each boundary its own `id`"));
+            errors.push(
+                Diagnostic::error(position, format!("duplicate boundary id `{id}`"))
+                    .with_hint("give each boundary its own `id`"),
+            );
             continue;
         }
-        let kind = parse_enum(&entry.kind, &BoundaryKind::ALL, BoundaryKind::as_str, "boundary kind", &mut errors);
+        let kind = parse_enum(
+            &entry.kind,
+            &BoundaryKind::ALL,
+            BoundaryKind::as_str,
+            "boundary kind",
+            &mut errors,
+        );
         boundaries.push(Boundary {
             id,
             name: entry.name.value.trim().to_owned(),
@@ -166,14 +223,25 @@ fn validate(file: ModelFile, default_name: &str, kb: &KnowledgeBase) -> Result<P
             && !boundary_at.contains_key(&parent.value)
         {
             errors.push(
-                Diagnostic::error(at(parent), format!("boundary `{}` has unknown parent `{}`", boundary.id, parent.value))
-                    .with_hint(did_you_mean(&parent.value, boundary_at.keys()).unwrap_or_else(|| "declare it under `boundaries:`".into())),
+                Diagnostic::error(
+                    at(parent),
+                    format!(
+                        "boundary `{}` has unknown parent `{}`",
+                        boundary.id, parent.value
+                    ),
+                )
+                .with_hint(
+                    did_you_mean(&parent.value, boundary_at.keys())
+                        .unwrap_or_else(|| "declare it under `boundaries:`".into()),
+                ),
             );
         }
     }
     // Cycles: follow parents from each boundary; a walk longer than the list has looped.
-    let parent_of: HashMap<&str, &str> =
-        boundaries.iter().filter_map(|b| b.parent.as_deref().map(|p| (b.id.as_str(), p))).collect();
+    let parent_of: HashMap<&str, &str> = boundaries
+        .iter()
+        .filter_map(|b| b.parent.as_deref().map(|p| (b.id.as_str(), p)))
+        .collect();
     let mut reported_cycle: HashSet<&str> = HashSet::new();
     for boundary in &boundaries {
         let mut path = vec![boundary.id.as_str()];
@@ -185,8 +253,11 @@ fn validate(file: ModelFile, default_name: &str, kb: &KnowledgeBase) -> Result<P
                     let mut chain: Vec<&str> = cycle.to_vec();
                     chain.push(parent);
                     errors.push(
-                        Diagnostic::error(boundary_at[parent], format!("boundaries form a cycle: {}", chain.join(" -> ")))
-                            .with_hint("a boundary cannot be inside itself; remove one `parent`"),
+                        Diagnostic::error(
+                            boundary_at[parent],
+                            format!("boundaries form a cycle: {}", chain.join(" -> ")),
+                        )
+                        .with_hint("a boundary cannot be inside itself; remove one `parent`"),
                     );
                 }
                 break;
@@ -202,10 +273,19 @@ fn validate(file: ModelFile, default_name: &str, kb: &KnowledgeBase) -> Result<P
     for entry in &file.data_assets {
         let (id, position) = resolve_id(entry.id.as_ref(), &entry.name, "data asset", &mut errors);
         if !data_ids.insert(id.clone()) {
-            errors.push(Diagnostic::error(position, format!("duplicate data asset id `{id}`")).with_hint("give each data asset its own `id`"));
+            errors.push(
+                Diagnostic::error(position, format!("duplicate data asset id `{id}`"))
+                    .with_hint("give each data asset its own `id`"),
+            );
             continue;
         }
-        let classification = parse_enum(&entry.classification, &Classification::ALL, Classification::as_str, "classification", &mut errors);
+        let classification = parse_enum(
+            &entry.classification,
+            &Classification::ALL,
+            Classification::as_str,
+            "classification",
+            &mut errors,
+        );
         data_assets.push(DataAsset {
             id,
             name: entry.name.value.trim().to_owned(),
@@ -216,24 +296,45 @@ fn validate(file: ModelFile, default_name: &str, kb: &KnowledgeBase) -> Result<P
 
     // Elements.
     if file.elements.is_empty() {
-        errors.push(Diagnostic::error((1, 1), "the model has no elements").with_hint("list the people, processes and data stores under `elements:`"));
+        errors.push(
+            Diagnostic::error((1, 1), "the model has no elements")
+                .with_hint("list the people, processes and data stores under `elements:`"),
+        );
     }
     let mut elements = Vec::new();
     for entry in &file.elements {
         let (id, position) = resolve_id(entry.id.as_ref(), &entry.name, "element", &mut errors);
         if locations.contains_key(&id) {
-            let hint = if entry.id.is_none() { "the id was derived from the name; set `id:` to tell them apart" } else { "give each element its own `id`" };
-            errors.push(Diagnostic::error(position, format!("duplicate element id `{id}`")).with_hint(hint));
+            let hint = if entry.id.is_none() {
+                "the id was derived from the name; set `id:` to tell them apart"
+            } else {
+                "give each element its own `id`"
+            };
+            errors.push(
+                Diagnostic::error(position, format!("duplicate element id `{id}`")).with_hint(hint),
+            );
             continue;
         }
         locations.insert(id.clone(), position);
-        let kind = parse_enum(&entry.kind, &ElementKind::ALL, ElementKind::as_str, "element kind", &mut errors);
+        let kind = parse_enum(
+            &entry.kind,
+            &ElementKind::ALL,
+            ElementKind::as_str,
+            "element kind",
+            &mut errors,
+        );
         if let Some(boundary) = &entry.boundary
             && !boundary_at.contains_key(&boundary.value)
         {
             errors.push(
-                Diagnostic::error(at(boundary), format!("element `{id}` is in unknown boundary `{}`", boundary.value))
-                    .with_hint(did_you_mean(&boundary.value, boundary_at.keys()).unwrap_or_else(|| "declare it under `boundaries:`".into())),
+                Diagnostic::error(
+                    at(boundary),
+                    format!("element `{id}` is in unknown boundary `{}`", boundary.value),
+                )
+                .with_hint(
+                    did_you_mean(&boundary.value, boundary_at.keys())
+                        .unwrap_or_else(|| "declare it under `boundaries:`".into()),
+                ),
             );
         }
         let mut technologies = Vec::new();
@@ -246,7 +347,9 @@ fn validate(file: ModelFile, default_name: &str, kb: &KnowledgeBase) -> Result<P
             } else {
                 let mut warning = Diagnostic::warning(
                     at(technology),
-                    format!("unknown technology `{spelling}` in element `{id}`: analysed by its kind and tags only"),
+                    format!(
+                        "unknown technology `{spelling}` in element `{id}`: analysed by its kind and tags only"
+                    ),
                 );
                 if let Some(suggestion) = kb.catalog.suggest(spelling) {
                     warning = warning.with_hint(format!("did you mean `{suggestion}`?"));
@@ -276,37 +379,54 @@ fn validate(file: ModelFile, default_name: &str, kb: &KnowledgeBase) -> Result<P
             if !locations.contains_key(&end.value) || flows.iter().any(|f| f.id == end.value) {
                 ends_known = false;
                 errors.push(
-                    Diagnostic::error(at(end), format!("flow refers to unknown element `{}`", end.value))
-                        .with_hint(did_you_mean(&end.value, element_ids.iter()).unwrap_or_else(|| "declare it under `elements:`".into())),
+                    Diagnostic::error(
+                        at(end),
+                        format!("flow refers to unknown element `{}`", end.value),
+                    )
+                    .with_hint(
+                        did_you_mean(&end.value, element_ids.iter())
+                            .unwrap_or_else(|| "declare it under `elements:`".into()),
+                    ),
                 );
             }
         }
         if ends_known && entry.from.value == entry.to.value {
             errors.push(
-                Diagnostic::error(at(&entry.from), format!("flow from `{}` to itself", entry.from.value))
-                    .with_hint("a data flow connects two elements; model the internal step as its own process"),
+                Diagnostic::error(
+                    at(&entry.from),
+                    format!("flow from `{}` to itself", entry.from.value),
+                )
+                .with_hint(
+                    "a data flow connects two elements; model the internal step as its own process",
+                ),
             );
         }
-        let (id, position) = match &entry.id {
-            Some(id) => {
-                if !is_valid_id(&id.value) {
-                    errors.push(Diagnostic::error(at(id), format!("flow id `{}` is not lowercase kebab-case", id.value.escape_debug())));
-                }
-                (id.value.clone(), at(id))
+        let (id, position) = if let Some(id) = &entry.id {
+            if !is_valid_id(&id.value) {
+                errors.push(Diagnostic::error(
+                    at(id),
+                    format!(
+                        "flow id `{}` is not lowercase kebab-case",
+                        id.value.escape_debug()
+                    ),
+                ));
             }
-            None => {
-                let base = format!("{}-to-{}", entry.from.value, entry.to.value);
-                let mut id = base.clone();
-                let mut n = 2;
-                while locations.contains_key(&id) {
-                    id = format!("{base}-{n}");
-                    n += 1;
-                }
-                (id, at(&entry.from))
+            (id.value.clone(), at(id))
+        } else {
+            let base = format!("{}-to-{}", entry.from.value, entry.to.value);
+            let mut id = base.clone();
+            let mut n = 2;
+            while locations.contains_key(&id) {
+                id = format!("{base}-{n}");
+                n += 1;
             }
+            (id, at(&entry.from))
         };
         if locations.contains_key(&id) {
-            errors.push(Diagnostic::error(position, format!("duplicate id `{id}`")).with_hint("element and flow ids share one namespace: threat ids are RULE@ID"));
+            errors.push(
+                Diagnostic::error(position, format!("duplicate id `{id}`"))
+                    .with_hint("element and flow ids share one namespace: threat ids are RULE@ID"),
+            );
             continue;
         }
         locations.insert(id.clone(), position);
@@ -315,7 +435,10 @@ fn validate(file: ModelFile, default_name: &str, kb: &KnowledgeBase) -> Result<P
             if let Some(known) = kb.catalog.lookup_protocol(spelling) {
                 known.id.clone()
             } else {
-                let mut warning = Diagnostic::warning(at(p), format!("unknown protocol `{spelling}` on flow `{id}`"));
+                let mut warning = Diagnostic::warning(
+                    at(p),
+                    format!("unknown protocol `{spelling}` on flow `{id}`"),
+                );
                 if let Some(suggestion) = kb.catalog.suggest_protocol(spelling) {
                     warning = warning.with_hint(format!("did you mean `{suggestion}`?"));
                 }
@@ -331,8 +454,14 @@ fn validate(file: ModelFile, default_name: &str, kb: &KnowledgeBase) -> Result<P
                 }
             } else {
                 errors.push(
-                    Diagnostic::error(at(asset), format!("flow `{id}` carries unknown data asset `{}`", asset.value))
-                        .with_hint(did_you_mean(&asset.value, data_ids.iter()).unwrap_or_else(|| "declare it under `data_assets:`".into())),
+                    Diagnostic::error(
+                        at(asset),
+                        format!("flow `{id}` carries unknown data asset `{}`", asset.value),
+                    )
+                    .with_hint(
+                        did_you_mean(&asset.value, data_ids.iter())
+                            .unwrap_or_else(|| "declare it under `data_assets:`".into()),
+                    ),
                 );
             }
         }
@@ -348,8 +477,17 @@ fn validate(file: ModelFile, default_name: &str, kb: &KnowledgeBase) -> Result<P
     }
 
     for element in &elements {
-        if !flows.iter().any(|f| f.from == element.id || f.to == element.id) {
-            warnings.push(Diagnostic::warning(locations[&element.id], format!("element `{}` has no flows: nothing reaches it or leaves it", element.id)));
+        if !flows
+            .iter()
+            .any(|f| f.from == element.id || f.to == element.id)
+        {
+            warnings.push(Diagnostic::warning(
+                locations[&element.id],
+                format!(
+                    "element `{}` has no flows: nothing reaches it or leaves it",
+                    element.id
+                ),
+            ));
         }
     }
 
@@ -357,9 +495,20 @@ fn validate(file: ModelFile, default_name: &str, kb: &KnowledgeBase) -> Result<P
         errors.sort_by_key(|d| (d.line, d.column));
         return Err(IntakeError::Invalid(errors));
     }
-    let name = file.name.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty()).unwrap_or_else(|| default_name.to_owned());
+    let name = file
+        .name
+        .map(|n| n.trim().to_owned())
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| default_name.to_owned());
     Ok(ParsedModel {
-        model: Model { name, description: file.description, elements, flows, boundaries, data_assets },
+        model: Model {
+            name,
+            description: file.description,
+            elements,
+            flows,
+            boundaries,
+            data_assets,
+        },
         warnings,
         locations,
     })

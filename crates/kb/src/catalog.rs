@@ -60,10 +60,18 @@ impl Catalog {
         for (file, technologies) in files {
             for technology in technologies {
                 if !threatscribe_model::is_valid_id(&technology.id) {
-                    return Err(KbError::invalid(&file, &technology.id, "technology id must be lowercase kebab-case"));
+                    return Err(KbError::invalid(
+                        &file,
+                        &technology.id,
+                        "technology id must be lowercase kebab-case",
+                    ));
                 }
                 if let Some(other) = seen_in.insert(technology.id.clone(), file.clone()) {
-                    return Err(KbError::invalid(&file, &technology.id, format!("technology id is already defined in kb/{other}")));
+                    return Err(KbError::invalid(
+                        &file,
+                        &technology.id,
+                        format!("technology id is already defined in kb/{other}"),
+                    ));
                 }
                 let index = catalog.technologies.len();
                 catalog.by_id.insert(technology.id.clone(), index);
@@ -83,7 +91,10 @@ impl Catalog {
                         return Err(KbError::invalid(
                             &file,
                             &technology.id,
-                            format!("spelling `{spelling}` already names `{}`", catalog.technologies[previous].id),
+                            format!(
+                                "spelling `{spelling}` already names `{}`",
+                                catalog.technologies[previous].id
+                            ),
                         ));
                     }
                     index_by_spelling.insert(key, index);
@@ -100,12 +111,16 @@ impl Catalog {
 
     /// Finds a technology (not a protocol) by id, name or alias, ignoring case.
     pub fn lookup(&self, spelling: &str) -> Option<&Technology> {
-        self.by_spelling.get(&spelling.trim().to_lowercase()).map(|&i| &self.technologies[i])
+        self.by_spelling
+            .get(&spelling.trim().to_lowercase())
+            .map(|&i| &self.technologies[i])
     }
 
     /// Finds a protocol by id, name or alias, ignoring case.
     pub fn lookup_protocol(&self, spelling: &str) -> Option<&Technology> {
-        self.by_protocol_spelling.get(&spelling.trim().to_lowercase()).map(|&i| &self.technologies[i])
+        self.by_protocol_spelling
+            .get(&spelling.trim().to_lowercase())
+            .map(|&i| &self.technologies[i])
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &Technology> {
@@ -127,7 +142,8 @@ impl Catalog {
 
     /// The closest protocol id to an unknown spelling.
     pub fn suggest_protocol(&self, spelling: &str) -> Option<&str> {
-        Self::closest(&self.by_protocol_spelling, spelling).map(|i| self.technologies[i].id.as_str())
+        Self::closest(&self.by_protocol_spelling, spelling)
+            .map(|i| self.technologies[i].id.as_str())
     }
 
     fn closest(index: &HashMap<String, usize>, spelling: &str) -> Option<usize> {

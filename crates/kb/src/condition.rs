@@ -87,7 +87,10 @@ pub enum Condition {
     /// Element: it, or one of its technologies, carries one of these tags.
     Tag(Vec<String>),
     /// Element or flow: the property is truthy (`expected` is `None`) or equals one of `expected`.
-    Property { name: String, expected: Option<Vec<serde_json::Value>> },
+    Property {
+        name: String,
+        expected: Option<Vec<serde_json::Value>>,
+    },
     /// Element or flow: some data at stake is at least this sensitive.
     DataAtLeast(Classification),
     /// Element: it sends a flow to an element matching the condition.
@@ -119,7 +122,12 @@ pub(crate) struct Vocabulary<'a> {
 }
 
 impl RawCondition {
-    pub(crate) fn compile(self, subject: Subject, vocabulary: &Vocabulary<'_>) -> Result<Condition, String> {
+    #[allow(clippy::too_many_lines)] // one arm per predicate of the language
+    pub(crate) fn compile(
+        self,
+        subject: Subject,
+        vocabulary: &Vocabulary<'_>,
+    ) -> Result<Condition, String> {
         use Subject::{Element, Flow};
         let only = |wanted: Subject, name: &str| -> Result<(), String> {
             if subject == wanted {
@@ -128,16 +136,24 @@ impl RawCondition {
                 Err(format!(
                     "`{name}` applies to {}s, but this condition is about a {}",
                     if wanted == Element { "element" } else { "flow" },
-                    if subject == Element { "element" } else { "flow" }
+                    if subject == Element {
+                        "element"
+                    } else {
+                        "flow"
+                    }
                 ))
             }
         };
-        let compile_all = |conditions: Vec<RawCondition>, name: &str| -> Result<Vec<Condition>, String> {
-            if conditions.is_empty() {
-                return Err(format!("`{name}` needs at least one condition"));
-            }
-            conditions.into_iter().map(|c| c.compile(subject, vocabulary)).collect()
-        };
+        let compile_all =
+            |conditions: Vec<RawCondition>, name: &str| -> Result<Vec<Condition>, String> {
+                if conditions.is_empty() {
+                    return Err(format!("`{name}` needs at least one condition"));
+                }
+                conditions
+                    .into_iter()
+                    .map(|c| c.compile(subject, vocabulary))
+                    .collect()
+            };
         Ok(match self {
             Self::All(conditions) => Condition::All(compile_all(conditions, "all")?),
             Self::Any(conditions) => Condition::Any(compile_all(conditions, "any")?),
@@ -153,7 +169,9 @@ impl RawCondition {
                     match vocabulary.catalog.get(id) {
                         None => return Err(format!("unknown technology `{id}`")),
                         Some(t) if t.implies == Implies::Protocol => {
-                            return Err(format!("`{id}` is a protocol: use `protocol:` on a flow rule"));
+                            return Err(format!(
+                                "`{id}` is a protocol: use `protocol:` on a flow rule"
+                            ));
                         }
                         Some(_) => {}
                     }
@@ -164,21 +182,31 @@ impl RawCondition {
                 only(Element, "tag")?;
                 let tags = tags.into_vec();
                 if let Some(unknown) = tags.iter().find(|t| !vocabulary.tags.contains(*t)) {
-                    return Err(format!("unknown tag `{unknown}` (declare it in kb/tags.yaml)"));
+                    return Err(format!(
+                        "unknown tag `{unknown}` (declare it in kb/tags.yaml)"
+                    ));
                 }
                 Condition::Tag(tags)
             }
-            Self::Property(RawProperty::Truthy(name)) => Condition::Property { name, expected: None },
+            Self::Property(RawProperty::Truthy(name)) => Condition::Property {
+                name,
+                expected: None,
+            },
             Self::Property(RawProperty::Equals(map)) => {
                 let mut entries = map.into_iter();
                 let (Some((name, value)), None) = (entries.next(), entries.next()) else {
-                    return Err("`property` takes one name, or a map with exactly one name: value".into());
+                    return Err(
+                        "`property` takes one name, or a map with exactly one name: value".into(),
+                    );
                 };
                 let expected = match value {
                     serde_json::Value::Array(values) => values,
                     other => vec![other],
                 };
-                Condition::Property { name, expected: Some(expected) }
+                Condition::Property {
+                    name,
+                    expected: Some(expected),
+                }
             }
             Self::Data(data) => Condition::DataAtLeast(data.at_least),
             Self::Reaches(inner) => {
@@ -213,8 +241,14 @@ impl RawCondition {
                 only(Flow, "protocol")?;
                 let ids = ids.into_vec();
                 for id in &ids {
-                    if !vocabulary.catalog.get(id).is_some_and(|t| t.implies == Implies::Protocol) {
-                        return Err(format!("unknown protocol `{id}` (protocols are catalog entries with `implies: protocol`)"));
+                    if !vocabulary
+                        .catalog
+                        .get(id)
+                        .is_some_and(|t| t.implies == Implies::Protocol)
+                    {
+                        return Err(format!(
+                            "unknown protocol `{id}` (protocols are catalog entries with `implies: protocol`)"
+                        ));
                     }
                 }
                 Condition::Protocol(ids)

@@ -38,7 +38,11 @@ pub enum KbError {
 impl KbError {
     pub(crate) fn invalid(file: &str, item: &str, problem: impl Into<String>) -> Self {
         Self::Invalid {
-            at: FilePosition { file: file.to_owned(), line: 0, column: 0 },
+            at: FilePosition {
+                file: file.to_owned(),
+                line: 0,
+                column: 0,
+            },
             item: item.to_owned(),
             problem: problem.into(),
         }
@@ -46,13 +50,20 @@ impl KbError {
 }
 
 /// Parses one YAML file of the knowledge base into its raw shape.
-pub(crate) fn parse_yaml<T: serde::de::DeserializeOwned>(file: &str, text: &str) -> Result<T, KbError> {
+pub(crate) fn parse_yaml<T: serde::de::DeserializeOwned>(
+    file: &str,
+    text: &str,
+) -> Result<T, KbError> {
     serde_saphyr::from_str(text).map_err(|error| {
-        let (line, column) = error
-            .location()
-            .map_or((0, 0), |location| (location.line() as u32, location.column() as u32));
+        let (line, column) = error.location().map_or((0, 0), |location| {
+            (location.line() as u32, location.column() as u32)
+        });
         KbError::Syntax {
-            at: FilePosition { file: file.to_owned(), line, column },
+            at: FilePosition {
+                file: file.to_owned(),
+                line,
+                column,
+            },
             message: error.without_snippet().to_string(),
         }
     })

@@ -69,6 +69,7 @@ impl KnowledgeBase {
 
     /// Compiles a set of knowledge-base files given as `(path under kb/, text)`.
     /// Returns every problem found, not just the first.
+    #[allow(clippy::too_many_lines)] // one pass per kind of file, then the cross-checks
     pub fn from_files(files: &[(&str, &str)]) -> Result<Self, Vec<KbError>> {
         let mut errors = Vec::new();
         let mut tags = BTreeMap::new();
@@ -81,7 +82,11 @@ impl KnowledgeBase {
                     Ok(list) => {
                         for tag in list {
                             if tags.insert(tag.id.clone(), tag.clone()).is_some() {
-                                errors.push(KbError::invalid(path, &tag.id, "tag is declared twice"));
+                                errors.push(KbError::invalid(
+                                    path,
+                                    &tag.id,
+                                    "tag is declared twice",
+                                ));
                             }
                         }
                     }
@@ -117,7 +122,11 @@ impl KnowledgeBase {
         for technology in catalog.iter() {
             for tag in &technology.tags {
                 if !tags.contains_key(tag) {
-                    errors.push(KbError::invalid("technologies/", &technology.id, format!("unknown tag `{tag}` (declare it in kb/tags.yaml)")));
+                    errors.push(KbError::invalid(
+                        "technologies/",
+                        &technology.id,
+                        format!("unknown tag `{tag}` (declare it in kb/tags.yaml)"),
+                    ));
                 }
             }
         }
@@ -126,30 +135,49 @@ impl KnowledgeBase {
         for (file, list) in control_files {
             for control in list {
                 if !threatscribe_model::is_valid_id(&control.id) {
-                    errors.push(KbError::invalid(file, &control.id, "control id must be lowercase kebab-case"));
+                    errors.push(KbError::invalid(
+                        file,
+                        &control.id,
+                        "control id must be lowercase kebab-case",
+                    ));
                 }
                 for technology in control.technologies.keys() {
                     if catalog.get(technology).is_none() {
-                        errors.push(KbError::invalid(file, &control.id, format!("guidance for unknown technology `{technology}`")));
+                        errors.push(KbError::invalid(
+                            file,
+                            &control.id,
+                            format!("guidance for unknown technology `{technology}`"),
+                        ));
                     }
                 }
                 if control.guidance.trim().is_empty() {
                     errors.push(KbError::invalid(file, &control.id, "guidance is empty"));
                 }
                 if controls.insert(control.id.clone(), control).is_some() {
-                    errors.push(KbError::invalid(file, file, "a control id is defined twice"));
+                    errors.push(KbError::invalid(
+                        file,
+                        file,
+                        "a control id is defined twice",
+                    ));
                 }
             }
         }
 
         let tag_ids: HashSet<String> = tags.keys().cloned().collect();
-        let vocabulary = Vocabulary { catalog: &catalog, tags: &tag_ids };
+        let vocabulary = Vocabulary {
+            catalog: &catalog,
+            tags: &tag_ids,
+        };
         let mut rules: Vec<Rule> = Vec::new();
         for (file, raw) in rule_files {
             match compile_rule(file, raw, &vocabulary, &controls) {
                 Ok(rule) => {
                     if let Some(other) = rules.iter().find(|r| r.id == rule.id) {
-                        errors.push(KbError::invalid(file, &rule.id, format!("rule id is already used by kb/{}", other.file)));
+                        errors.push(KbError::invalid(
+                            file,
+                            &rule.id,
+                            format!("rule id is already used by kb/{}", other.file),
+                        ));
                     } else {
                         rules.push(rule);
                     }
@@ -160,14 +188,22 @@ impl KnowledgeBase {
         rules.sort_by(|a, b| a.id.cmp(&b.id));
 
         if errors.is_empty() {
-            Ok(KnowledgeBase { catalog, rules, controls, tags })
+            Ok(KnowledgeBase {
+                catalog,
+                rules,
+                controls,
+                tags,
+            })
         } else {
             Err(errors)
         }
     }
 
     pub fn rule(&self, id: &str) -> Option<&Rule> {
-        self.rules.binary_search_by(|r| r.id.as_str().cmp(id)).ok().map(|i| &self.rules[i])
+        self.rules
+            .binary_search_by(|r| r.id.as_str().cmp(id))
+            .ok()
+            .map(|i| &self.rules[i])
     }
 }
 
@@ -178,7 +214,8 @@ fn is_rule_id(id: &str) -> bool {
 }
 
 fn is_reference(id: &str, prefix: &str) -> bool {
-    id.strip_prefix(prefix).is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+    id.strip_prefix(prefix)
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// `A05:2025`, `API1:2023`, `LLM01:2025`, `MASVS-AUTH-1`.
@@ -186,7 +223,9 @@ fn is_owasp_reference(id: &str) -> bool {
     if id.starts_with("MASVS-") {
         return true;
     }
-    let Some((item, year)) = id.split_once(':') else { return false };
+    let Some((item, year)) = id.split_once(':') else {
+        return false;
+    };
     let letters = item.bytes().take_while(u8::is_ascii_uppercase).count();
     letters > 0
         && item.len() > letters
@@ -197,9 +236,13 @@ fn is_owasp_reference(id: &str) -> bool {
 
 /// The `{name}` placeholders a template uses.
 fn placeholders(template: &str) -> impl Iterator<Item = &str> {
-    template.split('{').skip(1).filter_map(|rest| rest.split_once('}').map(|(name, _)| name))
+    template
+        .split('{')
+        .skip(1)
+        .filter_map(|rest| rest.split_once('}').map(|(name, _)| name))
 }
 
+#[allow(clippy::too_many_lines)] // the checks a rule file must pass, in the order of its fields
 fn compile_rule(
     file: &str,
     raw: RawRule,
@@ -209,18 +252,24 @@ fn compile_rule(
     let id = raw.id.clone();
     let fail = |problem: String| KbError::invalid(file, &id, problem);
     if !is_rule_id(&id) {
-        return Err(fail("rule id must be an uppercase area prefix and three digits, like WEB003".into()));
+        return Err(fail(
+            "rule id must be an uppercase area prefix and three digits, like WEB003".into(),
+        ));
     }
     let file_name = file.rsplit('/').next().unwrap_or(file);
     if !file_name.starts_with(&format!("{id}-")) {
-        return Err(fail(format!("the file of rule {id} must be named {id}-<slug>.yaml")));
+        return Err(fail(format!(
+            "the file of rule {id} must be named {id}-<slug>.yaml"
+        )));
     }
     let stride = raw.stride.into_vec();
     if stride.is_empty() {
         return Err(fail("`stride` needs at least one category".into()));
     }
     if raw.layer == Layer::Baseline && stride.len() != 1 {
-        return Err(fail("a baseline rule covers exactly one STRIDE category".into()));
+        return Err(fail(
+            "a baseline rule covers exactly one STRIDE category".into(),
+        ));
     }
     for (i, s) in stride.iter().enumerate() {
         if stride[..i].contains(s) {
@@ -240,8 +289,16 @@ fn compile_rule(
         .map(|c| c.compile(raw.applies_to, vocabulary))
         .transpose()
         .map_err(|e| fail(format!("mitigated_when: {e}")))?;
-    if let Some(name) = raw.question.as_deref().into_iter().flat_map(placeholders).find(|n| *n != "target") {
-        return Err(fail(format!("a question may only use `{{target}}`, not `{{{name}}}`")));
+    if let Some(name) = raw
+        .question
+        .as_deref()
+        .into_iter()
+        .flat_map(placeholders)
+        .find(|n| *n != "target")
+    {
+        return Err(fail(format!(
+            "a question may only use `{{target}}`, not `{{{name}}}`"
+        )));
     }
     for text in [&raw.title, &raw.description] {
         for name in placeholders(text) {
@@ -252,12 +309,17 @@ fn compile_rule(
                 _ => true,
             };
             if !known || !fits {
-                return Err(fail(format!("placeholder `{{{name}}}` is unknown or does not fit a rule on a {:?}", raw.applies_to)));
+                return Err(fail(format!(
+                    "placeholder `{{{name}}}` is unknown or does not fit a rule on a {:?}",
+                    raw.applies_to
+                )));
             }
         }
     }
     if raw.description.trim().len() < 40 {
-        return Err(fail("description is too short to tell a reviewer what goes wrong".into()));
+        return Err(fail(
+            "description is too short to tell a reviewer what goes wrong".into(),
+        ));
     }
     if let Some(bad) = raw.cwe.iter().find(|c| !is_reference(c, "CWE-")) {
         return Err(fail(format!("`{bad}` is not a CWE id like CWE-89")));
@@ -266,7 +328,9 @@ fn compile_rule(
         return Err(fail(format!("`{bad}` is not a CAPEC id like CAPEC-66")));
     }
     if let Some(bad) = raw.owasp.iter().find(|c| !is_owasp_reference(c)) {
-        return Err(fail(format!("`{bad}` is not an OWASP id like A05:2025 or API1:2023")));
+        return Err(fail(format!(
+            "`{bad}` is not an OWASP id like A05:2025 or API1:2023"
+        )));
     }
     if raw.layer == Layer::Specific && raw.cwe.is_empty() {
         return Err(fail("a specific rule names at least one CWE".into()));
@@ -278,13 +342,19 @@ fn compile_rule(
         return Err(fail(format!("unknown control `{unknown}`")));
     }
     if raw.examples.triggers.is_empty() {
-        return Err(fail("a rule needs at least one `examples.triggers` model".into()));
+        return Err(fail(
+            "a rule needs at least one `examples.triggers` model".into(),
+        ));
     }
     if raw.layer == Layer::Specific && raw.examples.ignores.is_empty() {
-        return Err(fail("a specific rule needs at least one `examples.ignores` model".into()));
+        return Err(fail(
+            "a specific rule needs at least one `examples.ignores` model".into(),
+        ));
     }
     if raw.examples.triggers.iter().any(|e| e.target.is_none()) {
-        return Err(fail("every trigger example names the `target` the rule must fire on".into()));
+        return Err(fail(
+            "every trigger example names the `target` the rule must fire on".into(),
+        ));
     }
     Ok(Rule {
         id: raw.id,
@@ -322,7 +392,11 @@ mod tests {
             }
             Err(errors) => {
                 let list: Vec<String> = errors.iter().map(ToString::to_string).collect();
-                panic!("the knowledge base has {} problem(s):\n{}", list.len(), list.join("\n"));
+                panic!(
+                    "the knowledge base has {} problem(s):\n{}",
+                    list.len(),
+                    list.join("\n")
+                );
             }
         }
     }
@@ -340,10 +414,16 @@ mod tests {
 
     #[test]
     fn rule_errors_point_at_the_file_and_line() {
-        let files = [("threats/web/WEB900-bad.yaml", "id: WEB900\ntitle: x\nstride: [spoofing]\nbogus: 1\n")];
+        let files = [(
+            "threats/web/WEB900-bad.yaml",
+            "id: WEB900\ntitle: x\nstride: [spoofing]\nbogus: 1\n",
+        )];
         let errors = KnowledgeBase::from_files(&files).expect_err("unknown field must fail");
         let text = errors[0].to_string();
-        assert!(text.starts_with("kb/threats/web/WEB900-bad.yaml:"), "{text}");
+        assert!(
+            text.starts_with("kb/threats/web/WEB900-bad.yaml:"),
+            "{text}"
+        );
         assert!(text.contains("bogus"), "{text}");
     }
 
@@ -359,12 +439,19 @@ mod tests {
         };
         for (when, expected) in [
             ("{tag: no-such-tag}", "unknown tag `no-such-tag`"),
-            ("{technology: no-such-tech}", "unknown technology `no-such-tech`"),
+            (
+                "{technology: no-such-tech}",
+                "unknown technology `no-such-tech`",
+            ),
             ("{encrypted: true}", "`encrypted` applies to flows"),
         ] {
             let text = rule(when);
-            let errors = KnowledgeBase::from_files(&[("threats/web/WEB900-x.yaml", &text)]).expect_err(when);
-            assert!(errors.iter().any(|e| e.to_string().contains(expected)), "{when}: {errors:?}");
+            let errors =
+                KnowledgeBase::from_files(&[("threats/web/WEB900-x.yaml", &text)]).expect_err(when);
+            assert!(
+                errors.iter().any(|e| e.to_string().contains(expected)),
+                "{when}: {errors:?}"
+            );
         }
     }
 

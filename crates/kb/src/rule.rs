@@ -23,7 +23,10 @@ pub const PLACEHOLDERS: &[(&str, &str)] = &[
     ("target", "name of the element or flow the threat is on"),
     ("data", "names of the data assets at stake"),
     ("tech", "names of the technologies the target uses"),
-    ("peers", "names of the elements matched by `reaches`/`reached_by`"),
+    (
+        "peers",
+        "names of the elements matched by `reaches`/`reached_by`",
+    ),
     ("from", "name of a flow's source element"),
     ("to", "name of a flow's destination element"),
     ("protocol", "a flow's protocol"),

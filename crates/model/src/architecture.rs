@@ -23,7 +23,9 @@ pub struct Model {
 }
 
 /// The three element kinds of a data flow diagram.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ElementKind {
     /// A person or system outside the application's control that talks to it.
@@ -97,7 +99,9 @@ pub struct Flow {
 }
 
 /// What a trust boundary separates.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum BoundaryKind {
     /// The public internet: whoever is here is untrusted.
@@ -186,8 +190,12 @@ pub enum Classification {
 }
 
 impl Classification {
-    pub const ALL: [Classification; 4] =
-        [Self::Public, Self::Internal, Self::Confidential, Self::Restricted];
+    pub const ALL: [Classification; 4] = [
+        Self::Public,
+        Self::Internal,
+        Self::Confidential,
+        Self::Restricted,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {

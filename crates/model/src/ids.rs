@@ -27,9 +27,12 @@ pub fn derive_id(name: &str) -> String {
 /// True when `id` is lowercase kebab-case: `[a-z0-9]+(-[a-z0-9]+)*`.
 pub fn is_valid_id(id: &str) -> bool {
     !id.is_empty()
-        && id
-            .split('-')
-            .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
+        && id.split('-').all(|part| {
+            !part.is_empty()
+                && part
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        })
 }
 
 #[cfg(test)]

@@ -1,1 +1,63 @@
-//! placeholder
+//! The writer: turns an `Analysis` into what people and tools read. One module per format,
+//! each implementing `Render`; the data flow diagram is its own module shared by the formats.
+//!
+//! This crate decides nothing about threats: it orders, groups, counts and escapes. Everything
+//! it prints comes from the analysis or the input, so two runs on the same input give
+//! byte-identical output.
+//!
+//! Key decision: every string that came from the user's input (names, descriptions, the input
+//! itself) is escaped for the target format at the last moment, in the renderer, because only
+//! the renderer knows what is special there (Markdown tables, Mermaid labels, JSON).
+
+mod diagram;
+mod json;
+mod markdown;
+mod summary;
+
+use std::io;
+
+use threatscribe_engine::Analysis;
+
+pub use diagram::mermaid;
+pub use json::Json;
+pub use markdown::Markdown;
+pub use summary::Summary;
+
+/// What was analysed, as the user gave it.
+#[derive(Debug, Clone)]
+pub struct Source {
+    /// The path given on the command line (`-` for stdin).
+    pub path: String,
+    /// What kind of input it was: "model file (YAML)", "model file (JSON)".
+    pub kind: String,
+    /// The input text, shown in the appendix.
+    pub text: String,
+    /// Warnings the intake raised, already formatted with their position.
+    pub warnings: Vec<String>,
+}
+
+/// LLM usage of the run. Without `--llm` everything is zero, and the report says so.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Usage {
+    pub calls: u64,
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    pub cost_usd: f64,
+}
+
+/// Everything a renderer needs.
+pub struct Report<'a> {
+    pub analysis: &'a Analysis,
+    pub source: &'a Source,
+    pub usage: Usage,
+    /// Size of the knowledge base used: (rules, controls, technologies).
+    pub knowledge_base: (usize, usize, usize),
+}
+
+/// One output format.
+pub trait Render {
+    fn render(&self, report: &Report<'_>, out: &mut dyn io::Write) -> io::Result<()>;
+}
+
+/// The generator's version, as written into reports.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -61,17 +61,23 @@ fn derives_ids_and_resolves_catalog_names() {
 
 #[test]
 fn json_models_are_read_with_positions() {
-    let json = r#"{"elements": [{"name": "A", "kind": "process"}, {"name": "B", "kind": "proces"}]}"#;
+    let json =
+        r#"{"elements": [{"name": "A", "kind": "process"}, {"name": "B", "kind": "proces"}]}"#;
     let error = parse_model(json, Format::Json, "t", kb()).expect_err("bad kind");
     let d = &error.diagnostics()[0];
-    assert_eq!((d.line, d.column), (1, 71), "the opening quote of the value");
+    assert_eq!(
+        (d.line, d.column),
+        (1, 71),
+        "the opening quote of the value"
+    );
     assert!(d.message.contains("unknown element kind `proces`"), "{d}");
     assert_eq!(d.hint.as_deref(), Some("did you mean `process`?"));
 }
 
 #[test]
 fn json_syntax_errors_have_positions() {
-    let error = parse_model("{\n  \"elements\": [,]\n}", Format::Json, "t", kb()).expect_err("bad json");
+    let error =
+        parse_model("{\n  \"elements\": [,]\n}", Format::Json, "t", kb()).expect_err("bad json");
     let d = &error.diagnostics()[0];
     assert_eq!(d.line, 2);
     assert!(d.message.starts_with("invalid JSON"), "{d}");
@@ -111,7 +117,12 @@ boundaries:
         "boundaries form a cycle: cloud -> vpc -> cloud",
     ];
     for wanted in expect {
-        assert!(found.iter().any(|f| f.starts_with(wanted) || f.contains(wanted)), "missing `{wanted}` in {found:#?}");
+        assert!(
+            found
+                .iter()
+                .any(|f| f.starts_with(wanted) || f.contains(wanted)),
+            "missing `{wanted}` in {found:#?}"
+        );
     }
 }
 
@@ -120,8 +131,15 @@ fn unknown_technology_is_a_warning_with_a_suggestion() {
     let text = "elements:\n  - { name: DB, kind: data_store, technologies: [mysq, cobol-db] }\n  - { name: App, kind: process }\nflows:\n  - { from: app, to: db }\n";
     let parsed = yaml(text).expect("warnings only");
     let messages: Vec<String> = parsed.warnings.iter().map(ToString::to_string).collect();
-    assert!(messages[0].contains("unknown technology `mysq`") && messages[0].contains("did you mean `mysql`?"), "{messages:?}");
-    assert!(messages[1].contains("unknown technology `cobol-db`"), "{messages:?}");
+    assert!(
+        messages[0].contains("unknown technology `mysq`")
+            && messages[0].contains("did you mean `mysql`?"),
+        "{messages:?}"
+    );
+    assert!(
+        messages[1].contains("unknown technology `cobol-db`"),
+        "{messages:?}"
+    );
     assert_eq!(parsed.model.elements[0].technologies, ["mysq", "cobol-db"]);
 }
 

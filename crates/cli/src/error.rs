@@ -1,0 +1,131 @@
+//! Everything that can stop a command, and the exit code each one means.
+
+use std::path::PathBuf;
+
+use miette::{Diagnostic, NamedSource, SourceSpan};
+use threatscribe_intake::{Diagnostic as InputDiagnostic, Level};
+
+/// One problem in an input file, rendered by miette with the offending line.
+#[derive(Debug, thiserror::Error)]
+#[error("{location}: {message}")]
+pub struct InputProblem {
+    /// `path:line:column`, or just the path when the position is unknown.
+    location: String,
+    message: String,
+    source_code: NamedSource<String>,
+    span: Option<SourceSpan>,
+    hint: Option<String>,
+    severity: miette::Severity,
+}
+
+impl Diagnostic for InputProblem {
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(self.severity)
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        self.hint
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn std::fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        Some(&self.source_code)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
+        self.span.map(|span| {
+            Box::new(std::iter::once(miette::LabeledSpan::new_with_span(
+                Some("here".to_owned()),
+                span,
+            ))) as Box<dyn Iterator<Item = _>>
+        })
+    }
+}
+
+/// Byte offset of a 1-based line and character column in `text`.
+fn offset(text: &str, line: u32, column: u32) -> Option<usize> {
+    if line == 0 {
+        return None;
+    }
+    let start = if line == 1 {
+        0
+    } else {
+        text.match_indices('\n')
+            .nth(line as usize - 2)
+            .map(|(i, _)| i + 1)?
+    };
+    let rest = &text[start..];
+    let within = rest
+        .char_indices()
+        .nth(column.saturating_sub(1) as usize)
+        .map_or(rest.len(), |(i, _)| i);
+    Some(start + within)
+}
+
+impl InputProblem {
+    pub fn new(path: &str, text: &str, problem: &InputDiagnostic) -> Self {
+        let location = if problem.line > 0 {
+            format!("{path}:{}:{}", problem.line, problem.column)
+        } else {
+            path.to_owned()
+        };
+        let span = offset(text, problem.line, problem.column)
+            .map(|at| SourceSpan::from((at, 1.min(text.len() - at))));
+        InputProblem {
+            location,
+            message: problem.message.clone(),
+            source_code: NamedSource::new(path, text.to_owned()),
+            span,
+            hint: problem.hint.clone(),
+            severity: match problem.level {
+                Level::Error => miette::Severity::Error,
+                Level::Warning => miette::Severity::Warning,
+            },
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// The input is not something threatscribe can analyse; each problem has its position.
+    #[error("{} problem(s) in {path}", problems.len())]
+    Input {
+        path: String,
+        problems: Vec<InputProblem>,
+    },
+    /// The input is unusable as a whole (wrong kind of file, too large, not text).
+    #[error("{0}")]
+    Unusable(String),
+    #[error("cannot read {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot write {}: {source}", path.display())]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+impl CliError {
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Self::Input { .. } | Self::Unusable(_) => 2,
+            Self::Read { .. } | Self::Write { .. } => 3,
+        }
+    }
+
+    /// Prints the error to stderr, each input problem with its source line.
+    pub fn print(self) {
+        match self {
+            Self::Input { problems, .. } => {
+                for problem in problems {
+                    eprintln!("{:?}", miette::Report::new(problem));
+                }
+            }
+            other => eprintln!("error: {other}"),
+        }
+    }
+}

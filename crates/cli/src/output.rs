@@ -1,0 +1,44 @@
+//! Writing results: to stdout, or to a file replaced atomically, so a failed run never leaves
+//! a half-written report behind.
+
+use std::io::Write as _;
+use std::path::Path;
+
+use crate::error::CliError;
+
+/// Writes `bytes` to `path` through a temporary file in the same directory and a rename, or to
+/// stdout when `path` is `None` or `-`.
+pub fn write(path: Option<&Path>, bytes: &[u8]) -> Result<(), CliError> {
+    match path {
+        None => write_stdout(bytes),
+        Some(p) if p.as_os_str() == "-" => write_stdout(bytes),
+        Some(path) => {
+            let directory = path
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            let fail = |source| CliError::Write {
+                path: path.to_path_buf(),
+                source,
+            };
+            let mut file = tempfile::NamedTempFile::new_in(directory).map_err(fail)?;
+            file.write_all(bytes).map_err(fail)?;
+            file.as_file().sync_all().map_err(fail)?;
+            file.persist(path).map_err(|e| fail(e.error))?;
+            Ok(())
+        }
+    }
+}
+
+fn write_stdout(bytes: &[u8]) -> Result<(), CliError> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
+        // A closed pipe (`| head`) is the reader's choice, not a failure.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(source) => Err(CliError::Write {
+            path: "stdout".into(),
+            source,
+        }),
+        Ok(()) => Ok(()),
+    }
+}

@@ -1,0 +1,196 @@
+//! The command line as a user meets it: exit codes, messages with positions, no partial
+//! output, determinism, stdin.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+fn threatscribe() -> Command {
+    Command::cargo_bin("threatscribe").expect("the binary is built")
+}
+
+const BLOG: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../examples/blog/model.yaml"
+);
+
+fn fixture(name: &str) -> String {
+    format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn broken_references_exit_2_with_line_column_and_hint_and_write_nothing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("report.md");
+    let path = fixture("broken-reference.yaml");
+    threatscribe()
+        .args(["analyze", &path, "-o"])
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "broken-reference.yaml:6:23: flow refers to unknown element `dbb`",
+        ))
+        .stderr(predicate::str::contains("did you mean `db`?"));
+    assert!(
+        !out.exists(),
+        "no report may be written for an invalid model"
+    );
+    assert_eq!(
+        std::fs::read_dir(dir.path()).expect("list").count(),
+        0,
+        "no temporary file left behind"
+    );
+}
+
+#[test]
+fn yaml_syntax_error_exits_2_with_position() {
+    threatscribe()
+        .args(["validate", &fixture("bad-indent.yaml")])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::is_match(r"bad-indent\.yaml:\d+:\d+: ").expect("regex"));
+}
+
+#[test]
+fn json_syntax_error_exits_2_with_position() {
+    threatscribe()
+        .args(["analyze", &fixture("trailing-comma.json")])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "trailing-comma.json:4:3: invalid JSON",
+        ));
+}
+
+#[test]
+fn unknown_technology_is_a_warning_and_the_analysis_runs() {
+    threatscribe()
+        .args([
+            "analyze",
+            &fixture("unknown-technology.yaml"),
+            "--format",
+            "json",
+        ])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("unknown technology `flsk`"))
+        .stderr(predicate::str::contains("did you mean `flask`?"))
+        .stdout(predicate::str::contains("\"BASE001@app\""));
+}
+
+#[test]
+fn descriptions_and_binary_files_are_refused_with_exit_2() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let text = dir.path().join("arch.txt");
+    std::fs::write(&text, "A Flask app with a MySQL database.").expect("write");
+    threatscribe()
+        .arg("analyze")
+        .arg(&text)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("is not a model file"));
+    let binary = dir.path().join("model.yaml");
+    std::fs::write(&binary, b"elements:\0\x01\x02").expect("write");
+    threatscribe()
+        .arg("analyze")
+        .arg(&binary)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("binary file"));
+    let latin1 = dir.path().join("latin1.yaml");
+    std::fs::write(&latin1, b"name: caf\xe9\n").expect("write");
+    threatscribe()
+        .arg("analyze")
+        .arg(&latin1)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not valid UTF-8"));
+}
+
+#[test]
+fn missing_file_exits_3_and_bad_usage_exits_2() {
+    threatscribe()
+        .args(["analyze", "/no/such/model.yaml"])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("cannot read"));
+    threatscribe().args(["analyze"]).assert().code(2);
+    threatscribe()
+        .args(["analyze", BLOG, "--format", "pdf"])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn output_is_deterministic_and_stdin_gives_the_same_threats() {
+    let first = threatscribe()
+        .args(["analyze", BLOG, "--format", "json"])
+        .output()
+        .expect("run");
+    let second = threatscribe()
+        .args(["analyze", BLOG, "--format", "json"])
+        .output()
+        .expect("run");
+    assert!(first.status.success());
+    assert_eq!(first.stdout, second.stdout, "same input, same bytes");
+    let piped = threatscribe()
+        .args(["analyze", "-", "--format", "json"])
+        .write_stdin(std::fs::read(BLOG).expect("read blog"))
+        .output()
+        .expect("run");
+    let threats = |bytes: &[u8]| -> serde_json::Value {
+        serde_json::from_slice::<serde_json::Value>(bytes).expect("json")["threats"].clone()
+    };
+    assert_eq!(threats(&first.stdout), threats(&piped.stdout));
+}
+
+#[test]
+fn output_file_extension_picks_the_format() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("report.json");
+    threatscribe()
+        .args(["analyze", BLOG, "-o"])
+        .arg(&out)
+        .assert()
+        .success();
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&out).expect("written")).expect("valid json");
+    assert_eq!(json["schema_version"], 1);
+}
+
+#[test]
+fn validate_reports_the_model_and_schema_prints_json_schema() {
+    threatscribe()
+        .args(["validate", BLOG])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "valid model `Flask blog on AWS EC2`: 5 elements, 4 flows",
+        ));
+    let schema = threatscribe().arg("schema").output().expect("run");
+    let schema: serde_json::Value = serde_json::from_slice(&schema.stdout).expect("schema is JSON");
+    assert_eq!(schema["title"], "threatscribe model");
+}
+
+#[test]
+fn help_explains_exit_codes_and_kb_lists_rules() {
+    threatscribe()
+        .arg("--help")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Exit codes"));
+    threatscribe()
+        .args(["kb", "list"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("WEB001"));
+    threatscribe()
+        .args(["kb", "show", "flask-login"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Flask-Login"));
+    threatscribe()
+        .args(["kb", "show", "NOPE999"])
+        .assert()
+        .code(2);
+}

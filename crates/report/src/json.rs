@@ -1,0 +1,152 @@
+//! The JSON report: the versioned contract of DESIGN.md, plus summary, coverage and log.
+
+use std::io;
+
+use serde::Serialize;
+use threatscribe_engine::{CoverageRow, LogEntry};
+use threatscribe_model::{Boundary, DataAsset, Element, Flow, Threat};
+
+use crate::{Render, Report, Summary, Usage, VERSION};
+
+/// The contract's version: bump it when a field is renamed or removed (never for additions).
+pub const SCHEMA_VERSION: u32 = 1;
+
+pub struct Json;
+
+#[derive(Serialize)]
+struct Generator {
+    name: &'static str,
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+struct SourceInfo<'a> {
+    path: &'a str,
+    kind: &'a str,
+    warnings: &'a [String],
+}
+
+#[derive(Serialize)]
+struct ModelOut<'a> {
+    name: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<&'a str>,
+    elements: &'a [Element],
+    flows: &'a [Flow],
+    boundaries: &'a [Boundary],
+    data_assets: &'a [DataAsset],
+}
+
+#[derive(Serialize)]
+struct SummaryOut {
+    total: usize,
+    open: usize,
+    mitigated: usize,
+    by_severity: serde_json::Map<String, serde_json::Value>,
+    by_stride: serde_json::Map<String, serde_json::Value>,
+    elements: usize,
+    flows: usize,
+    boundaries: usize,
+}
+
+#[derive(Serialize)]
+struct CoverageOut<'a> {
+    target: &'a str,
+    name: &'a str,
+    kind: &'a str,
+    /// Keyed by STRIDE category, in S, T, R, I, D, E order.
+    categories: serde_json::Map<String, serde_json::Value>,
+}
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    schema_version: u32,
+    generator: Generator,
+    source: SourceInfo<'a>,
+    model: ModelOut<'a>,
+    assumptions: &'a [String],
+    questions: &'a [String],
+    threats: &'a [Threat],
+    summary: SummaryOut,
+    coverage: Vec<CoverageOut<'a>>,
+    log: &'a [LogEntry],
+    usage: &'a Usage,
+}
+
+fn coverage_row(row: &CoverageRow) -> CoverageOut<'_> {
+    let categories = row
+        .cells
+        .iter()
+        .map(|(stride, cell)| {
+            (
+                stride.as_str().to_owned(),
+                serde_json::to_value(cell).unwrap_or(serde_json::Value::Null),
+            )
+        })
+        .collect();
+    CoverageOut {
+        target: &row.target,
+        name: &row.name,
+        kind: &row.kind,
+        categories,
+    }
+}
+
+impl Render for Json {
+    fn render(&self, report: &Report<'_>, out: &mut dyn io::Write) -> io::Result<()> {
+        let analysis = report.analysis;
+        let model = &analysis.model;
+        let summary = Summary::of(
+            &analysis.threats,
+            model.elements.len(),
+            model.flows.len(),
+            model.boundaries.len(),
+        );
+        let document = JsonReport {
+            schema_version: SCHEMA_VERSION,
+            generator: Generator {
+                name: "threatscribe",
+                version: VERSION,
+            },
+            source: SourceInfo {
+                path: &report.source.path,
+                kind: &report.source.kind,
+                warnings: &report.source.warnings,
+            },
+            model: ModelOut {
+                name: &model.name,
+                description: model.description.as_deref(),
+                elements: &model.elements,
+                flows: &model.flows,
+                boundaries: &model.boundaries,
+                data_assets: &model.data_assets,
+            },
+            assumptions: &analysis.assumptions,
+            questions: &analysis.questions,
+            threats: &analysis.threats,
+            summary: SummaryOut {
+                total: summary.total,
+                open: summary.open,
+                mitigated: summary.mitigated,
+                by_severity: summary
+                    .by_severity
+                    .iter()
+                    .map(|(s, n)| (s.as_str().to_owned(), (*n).into()))
+                    .collect(),
+                by_stride: summary
+                    .by_stride
+                    .iter()
+                    .map(|(s, n)| (s.as_str().to_owned(), (*n).into()))
+                    .collect(),
+                elements: summary.elements,
+                flows: summary.flows,
+                boundaries: summary.boundaries,
+            },
+            coverage: analysis.coverage.iter().map(coverage_row).collect(),
+            log: &analysis.log,
+            usage: &report.usage,
+        };
+        serde_json::to_writer_pretty(&mut *out, &document).map_err(io::Error::other)?;
+        out.write_all(b"\n")
+    }
+}
