@@ -96,8 +96,8 @@ impl Input {
 
     pub fn kind(&self) -> &'static str {
         match self.format {
-            Format::Yaml => "model file (YAML)",
-            Format::Json => "model file (JSON)",
+            Format::Yaml => "YAML model file",
+            Format::Json => "JSON model file",
         }
     }
 

@@ -182,27 +182,28 @@ fn run_rules<'a>(context: &Context<'a>) -> Vec<Hit<'a>> {
 /// The reviewer's first step: a specific finding absorbs the baseline finding of the same
 /// target and primary category it makes concrete. Returns what was absorbed into what.
 fn absorb_baseline(hits: &mut Vec<Hit<'_>>) -> Vec<String> {
-    let specific: Vec<(String, threatscribe_model::Stride, String)> = hits
+    let specific: Vec<(&str, &Rule)> = hits
         .iter()
         .filter(|h| h.rule.layer == Layer::Specific)
-        .map(|h| {
-            (
-                h.target.to_owned(),
-                h.rule.primary_stride(),
-                format!("{}@{}", h.rule.id, h.target),
-            )
-        })
+        .map(|h| (h.target, h.rule))
         .collect();
     let mut absorbed = Vec::new();
     hits.retain(|hit| {
-        if hit.rule.layer != Layer::Baseline {
+        let baseline = hit.rule;
+        if baseline.layer != Layer::Baseline {
             return true;
         }
-        match specific.iter().find(|(target, stride, _)| {
-            target == hit.target && *stride == hit.rule.primary_stride()
-        }) {
-            Some((_, _, by)) => {
-                absorbed.push(format!("{}@{} into {by}", hit.rule.id, hit.target));
+        let by = specific.iter().find(|(target, rule)| {
+            *target == hit.target
+                && (rule.primary_stride() == baseline.primary_stride()
+                    || rule.absorbs.contains(&baseline.id))
+        });
+        match by {
+            Some((target, rule)) => {
+                absorbed.push(format!(
+                    "{}@{} into {}@{target}",
+                    baseline.id, hit.target, rule.id
+                ));
                 false
             }
             None => true,
@@ -513,14 +514,18 @@ fn flow_label(context: &Context<'_>, flow: &Flow) -> String {
 
 fn assumptions(context: &Context<'_>) -> Vec<String> {
     let model = context.model;
-    let mut out = Vec::new();
+    let mut out: Vec<String> = model
+        .assumptions
+        .iter()
+        .map(|a| format!("Stated in the model: {a}"))
+        .collect();
     for element in &model.elements {
         if let Some(Exposure::ReachedFrom(source)) = context.exposure(element) {
             let source_name = context
                 .element(source)
                 .map_or(source.as_str(), |s| s.name.as_str());
             out.push(format!(
-                "{} is treated as reachable from the internet because {source_name}, which is on the internet, sends to it directly. Set `internet_facing: false` on it if a VPN or private network stands between them.",
+                "{} is treated as reachable from the internet: it receives flows directly from {source_name}, on the internet. Set `internet_facing: false` on it if a VPN or private network stands between them.",
                 element.name
             ));
         }
@@ -575,7 +580,7 @@ fn assumptions(context: &Context<'_>) -> Vec<String> {
 
 fn questions(context: &Context<'_>, threats: &[Threat]) -> Vec<String> {
     let model = context.model;
-    let mut out: Vec<String> = Vec::new();
+    let mut out: Vec<String> = model.questions.clone();
     let mut push = |question: String| {
         if !out.contains(&question) {
             out.push(question);

@@ -20,6 +20,14 @@ pub struct Findings<'a> {
     pub peers: Vec<&'a Element>,
 }
 
+fn article(kind: threatscribe_model::ElementKind) -> &'static str {
+    if kind == threatscribe_model::ElementKind::ExternalEntity {
+        "an"
+    } else {
+        "a"
+    }
+}
+
 fn truthy(value: &serde_json::Value) -> bool {
     match value {
         serde_json::Value::Null => false,
@@ -119,9 +127,12 @@ fn evaluate<'a>(
         (Condition::Kind(kinds), Subject::Element(e)) => {
             let hit = kinds.contains(&e.kind);
             if hit {
-                findings
-                    .evidence
-                    .push(format!("`{}` is a {}", e.id, e.kind.label()));
+                findings.evidence.push(format!(
+                    "`{}` is {} {}",
+                    e.id,
+                    article(e.kind),
+                    e.kind.label()
+                ));
             }
             hit
         }

@@ -32,6 +32,13 @@ pub struct ModelFile {
     /// The data worth protecting, with how sensitive it is.
     #[serde(default)]
     pub data_assets: Vec<DataAssetEntry>,
+    /// Modelling choices: what you took to be true where the system's documentation is silent.
+    /// The report lists them first among its assumptions.
+    #[serde(default)]
+    pub assumptions: Vec<String>,
+    /// What you could not find out; the report lists them among its open questions.
+    #[serde(default)]
+    pub questions: Vec<String>,
 }
 
 /// A person, process or data store.

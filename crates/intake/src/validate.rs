@@ -139,6 +139,14 @@ fn parse_enum<T: Copy>(
     None
 }
 
+/// Trims entries and drops empty ones.
+fn clean_list(list: Vec<String>) -> Vec<String> {
+    list.into_iter()
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
 fn has_control_characters(text: &str) -> bool {
     text.chars().any(char::is_control)
 }
@@ -502,6 +510,8 @@ fn validate(
         .unwrap_or_else(|| default_name.to_owned());
     Ok(ParsedModel {
         model: Model {
+            assumptions: clean_list(file.assumptions),
+            questions: clean_list(file.questions),
             name,
             description: file.description,
             elements,

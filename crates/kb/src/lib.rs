@@ -186,6 +186,19 @@ impl KnowledgeBase {
             }
         }
         rules.sort_by(|a, b| a.id.cmp(&b.id));
+        for rule in &rules {
+            for absorbed in &rule.absorbs {
+                let fits = rule.layer == Layer::Specific
+                    && rules.iter().any(|r| {
+                        r.id == *absorbed
+                            && r.layer == Layer::Baseline
+                            && r.applies_to == rule.applies_to
+                    });
+                if !fits {
+                    errors.push(KbError::invalid(&rule.file, &rule.id, format!("`absorbs: {absorbed}` must name a baseline rule about the same kind of target, from a specific rule")));
+                }
+            }
+        }
 
         if errors.is_empty() {
             Ok(KnowledgeBase {
@@ -373,6 +386,7 @@ fn compile_rule(
         controls: raw.controls,
         references: raw.references,
         question: raw.question.map(|q| q.trim().to_owned()),
+        absorbs: raw.absorbs,
         triggers: raw.examples.triggers,
         ignores: raw.examples.ignores,
         file: file.to_owned(),

@@ -62,6 +62,10 @@ pub(crate) struct RawRule {
     /// mitigated (usually the fact `mitigated_when` looks for).
     #[serde(default)]
     pub question: Option<String>,
+    /// Baseline rules this rule makes concrete beyond its primary category (a TLS rule on a
+    /// flow covers both in-transit tampering and disclosure).
+    #[serde(default)]
+    pub absorbs: Vec<String>,
     pub examples: RawExamples,
 }
 
@@ -108,6 +112,9 @@ pub struct Rule {
     pub controls: Vec<String>,
     pub references: Vec<String>,
     pub question: Option<String>,
+    /// Baseline rules whose finding on the same target this one replaces, besides the one of
+    /// its primary category.
+    pub absorbs: Vec<String>,
     pub triggers: Vec<Example>,
     pub ignores: Vec<Example>,
     /// The file it came from, relative to `kb/`.

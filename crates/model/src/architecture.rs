@@ -20,6 +20,12 @@ pub struct Model {
     pub flows: Vec<Flow>,
     pub boundaries: Vec<Boundary>,
     pub data_assets: Vec<DataAsset>,
+    /// What the modeller took to be true where the system's documentation is silent.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub assumptions: Vec<String>,
+    /// What the modeller could not find out and a reviewer should ask.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub questions: Vec<String>,
 }
 
 /// The three element kinds of a data flow diagram.

@@ -28,7 +28,7 @@ pub use summary::Summary;
 pub struct Source {
     /// The path given on the command line (`-` for stdin).
     pub path: String,
-    /// What kind of input it was: "model file (YAML)", "model file (JSON)".
+    /// What kind of input it was: "YAML model file", "JSON model file".
     pub kind: String,
     /// The input text, shown in the appendix.
     pub text: String,
