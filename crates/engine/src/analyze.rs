@@ -302,9 +302,24 @@ fn template_values<'a>(
             "peers",
             non_empty(join_names(&peers), "the elements it talks to"),
         ));
+        let mut peer_data: Vec<&str> = Vec::new();
         for peer in &hit.findings.peers {
             technologies.extend(peer.technologies.iter().map(String::as_str));
+            let between = model.flows.iter().filter(|f| {
+                (f.from == element.id && f.to == peer.id)
+                    || (f.to == element.id && f.from == peer.id)
+            });
+            for asset in between.flat_map(|f| f.data.iter()) {
+                if !peer_data.contains(&asset.as_str()) {
+                    peer_data.push(asset);
+                }
+            }
         }
+        let names: Vec<&str> = peer_data.iter().map(|d| context.data_name(d)).collect();
+        values.push((
+            "peer_data",
+            non_empty(join_names(&names), "the data they exchange"),
+        ));
     } else {
         let flow = model
             .flows
@@ -397,7 +412,7 @@ fn build_threat(hit: &Hit<'_>, context: &Context<'_>) -> Threat {
             Exposure::Declared => format!("{} is declared internet-facing", e.name),
             Exposure::ReachedFrom(source) => {
                 format!(
-                    "{} is reachable from the internet ({} sends to it)",
+                    "{} is reachable from the internet (it receives flows from {})",
                     e.name,
                     context
                         .element(source)

@@ -152,7 +152,7 @@ fn evaluate<'a>(
                 return false;
             };
             let source = if e.tags.contains(tag) {
-                "tagged".to_owned()
+                "declared on the element".to_owned()
             } else {
                 let by: Vec<&str> = e
                     .technologies
@@ -166,11 +166,11 @@ fn evaluate<'a>(
                     })
                     .map(|t| context.technology_name(t))
                     .collect();
-                format!("via {}", by.join(", "))
+                format!("from {}", by.join(", "))
             };
             findings
                 .evidence
-                .push(format!("`{}` is {tag} ({source})", e.id));
+                .push(format!("`{}` has tag `{tag}` ({source})", e.id));
             true
         }
         (Condition::Reaches(inner), Subject::Element(e)) => neighbours(

@@ -139,6 +139,59 @@ fn parse_enum<T: Copy>(
     None
 }
 
+/// Warns about properties no rule knows, properties in the wrong place, and values the rules do
+/// not understand: each would silently leave a finding open that the user meant to close.
+fn check_properties(
+    owner: &str,
+    place: &str,
+    properties: &threatscribe_model::Properties,
+    position: (u32, u32),
+    kb: &KnowledgeBase,
+    warnings: &mut Vec<Diagnostic>,
+) {
+    for (name, value) in properties {
+        let Some(spec) = kb.properties.get(name) else {
+            let hint = did_you_mean(name, kb.properties.keys()).unwrap_or_else(|| {
+                "kept as documentation; `threatscribe kb properties` lists the ones rules use"
+                    .into()
+            });
+            warnings.push(
+                Diagnostic::warning(
+                    position,
+                    format!("property `{name}` of `{owner}` is not one the rules use"),
+                )
+                .with_hint(hint),
+            );
+            continue;
+        };
+        if !spec.on.iter().any(|o| o == place) {
+            warnings.push(
+                Diagnostic::warning(
+                    position,
+                    format!(
+                        "property `{name}` of `{owner}` has no effect on a {}",
+                        place.replace('_', " ")
+                    ),
+                )
+                .with_hint(format!(
+                    "it belongs on: {}",
+                    spec.on.join(", ").replace('_', " ")
+                )),
+            );
+            continue;
+        }
+        if let Some(known) = &spec.values
+            && !known.iter().any(|k| k == value || matches!((k, value), (serde_json::Value::String(a), serde_json::Value::String(b)) if a.eq_ignore_ascii_case(b)))
+        {
+            let listed: Vec<String> = known.iter().map(|k| k.as_str().map_or_else(|| k.to_string(), ToOwned::to_owned)).collect();
+            warnings.push(
+                Diagnostic::warning(position, format!("value {value} of property `{name}` on `{owner}` is not one the rules understand"))
+                    .with_hint(format!("use one of: {}", listed.join(", "))),
+            );
+        }
+    }
+}
+
 /// Trims entries and drops empty ones.
 fn clean_list(list: Vec<String>) -> Vec<String> {
     list.into_iter()
@@ -484,6 +537,26 @@ fn validate(
         });
     }
 
+    for element in &elements {
+        check_properties(
+            &element.id,
+            element.kind.as_str(),
+            &element.properties,
+            locations[&element.id],
+            kb,
+            &mut warnings,
+        );
+    }
+    for flow in &flows {
+        check_properties(
+            &flow.id,
+            "flow",
+            &flow.properties,
+            locations[&flow.id],
+            kb,
+            &mut warnings,
+        );
+    }
     for element in &elements {
         if !flows
             .iter()

@@ -119,6 +119,40 @@ pub enum Condition {
 pub(crate) struct Vocabulary<'a> {
     pub catalog: &'a Catalog,
     pub tags: &'a HashSet<String>,
+    pub properties: &'a BTreeMap<String, crate::PropertySpec>,
+}
+
+/// A property test must name a declared property that belongs on this subject, with values the
+/// vocabulary lists.
+fn check_property(
+    name: &str,
+    expected: Option<&[serde_json::Value]>,
+    subject: Subject,
+    vocabulary: &Vocabulary<'_>,
+) -> Result<(), String> {
+    let Some(spec) = vocabulary.properties.get(name) else {
+        return Err(format!(
+            "unknown property `{name}` (declare it in kb/properties.yaml)"
+        ));
+    };
+    let fits = match subject {
+        Subject::Flow => spec.on.iter().any(|o| o == "flow"),
+        Subject::Element => spec.on.iter().any(|o| o != "flow"),
+    };
+    if !fits {
+        return Err(format!(
+            "property `{name}` is declared for {}, not for this subject",
+            spec.on.join(", ")
+        ));
+    }
+    if let (Some(known), Some(expected)) = (&spec.values, expected)
+        && let Some(unknown) = expected.iter().find(|v| !known.contains(v))
+    {
+        return Err(format!(
+            "value {unknown} of property `{name}` is not declared in kb/properties.yaml"
+        ));
+    }
+    Ok(())
 }
 
 impl RawCondition {
@@ -188,10 +222,13 @@ impl RawCondition {
                 }
                 Condition::Tag(tags)
             }
-            Self::Property(RawProperty::Truthy(name)) => Condition::Property {
-                name,
-                expected: None,
-            },
+            Self::Property(RawProperty::Truthy(name)) => {
+                check_property(&name, None, subject, vocabulary)?;
+                Condition::Property {
+                    name,
+                    expected: None,
+                }
+            }
             Self::Property(RawProperty::Equals(map)) => {
                 let mut entries = map.into_iter();
                 let (Some((name, value)), None) = (entries.next(), entries.next()) else {
@@ -203,6 +240,7 @@ impl RawCondition {
                     serde_json::Value::Array(values) => values,
                     other => vec![other],
                 };
+                check_property(&name, Some(&expected), subject, vocabulary)?;
                 Condition::Property {
                     name,
                     expected: Some(expected),

@@ -42,6 +42,19 @@ pub struct Tag {
     pub description: String,
 }
 
+/// One property of the vocabulary models may declare and rules may test.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PropertySpec {
+    pub id: String,
+    /// Where it belongs: `external_entity`, `process`, `data_store`, `flow`.
+    pub on: Vec<String>,
+    /// The values rules understand; `None` when free-form.
+    #[serde(default)]
+    pub values: Option<Vec<serde_json::Value>>,
+    pub description: String,
+}
+
 /// The compiled knowledge base.
 #[derive(Debug)]
 pub struct KnowledgeBase {
@@ -50,6 +63,7 @@ pub struct KnowledgeBase {
     pub rules: Vec<Rule>,
     pub controls: BTreeMap<String, Control>,
     pub tags: BTreeMap<String, Tag>,
+    pub properties: BTreeMap<String, PropertySpec>,
 }
 
 impl KnowledgeBase {
@@ -73,6 +87,7 @@ impl KnowledgeBase {
     pub fn from_files(files: &[(&str, &str)]) -> Result<Self, Vec<KbError>> {
         let mut errors = Vec::new();
         let mut tags = BTreeMap::new();
+        let mut properties = BTreeMap::new();
         let mut technology_files = Vec::new();
         let mut control_files = Vec::new();
         let mut rule_files = Vec::new();
@@ -86,6 +101,34 @@ impl KnowledgeBase {
                                     path,
                                     &tag.id,
                                     "tag is declared twice",
+                                ));
+                            }
+                        }
+                    }
+                    Err(e) => errors.push(e),
+                }
+            } else if path == "properties.yaml" {
+                match parse_yaml::<Vec<PropertySpec>>(path, text) {
+                    Ok(list) => {
+                        for property in list {
+                            let places = ["external_entity", "process", "data_store", "flow"];
+                            if let Some(bad) =
+                                property.on.iter().find(|p| !places.contains(&p.as_str()))
+                            {
+                                errors.push(KbError::invalid(
+                                    path,
+                                    &property.id,
+                                    format!("`on: {bad}` is not one of {}", places.join(", ")),
+                                ));
+                            }
+                            if properties
+                                .insert(property.id.clone(), property.clone())
+                                .is_some()
+                            {
+                                errors.push(KbError::invalid(
+                                    path,
+                                    &property.id,
+                                    "property is declared twice",
                                 ));
                             }
                         }
@@ -108,7 +151,7 @@ impl KnowledgeBase {
                     Err(e) => errors.push(e),
                 }
             } else {
-                errors.push(KbError::invalid(path, path, "unexpected file: the knowledge base holds tags.yaml, technologies/, controls/ and threats/"));
+                errors.push(KbError::invalid(path, path, "unexpected file: the knowledge base holds tags.yaml, properties.yaml, technologies/, controls/ and threats/"));
             }
         }
 
@@ -167,6 +210,7 @@ impl KnowledgeBase {
         let vocabulary = Vocabulary {
             catalog: &catalog,
             tags: &tag_ids,
+            properties: &properties,
         };
         let mut rules: Vec<Rule> = Vec::new();
         for (file, raw) in rule_files {
@@ -206,6 +250,7 @@ impl KnowledgeBase {
                 rules,
                 controls,
                 tags,
+                properties,
             })
         } else {
             Err(errors)
@@ -318,7 +363,7 @@ fn compile_rule(
             let known = PLACEHOLDERS.iter().any(|(p, _)| *p == name);
             let fits = match name {
                 "from" | "to" | "protocol" => raw.applies_to == Subject::Flow,
-                "peers" => raw.applies_to == Subject::Element,
+                "peers" | "peer_data" => raw.applies_to == Subject::Element,
                 _ => true,
             };
             if !known || !fits {
@@ -458,6 +503,7 @@ mod tests {
                 "unknown technology `no-such-tech`",
             ),
             ("{encrypted: true}", "`encrypted` applies to flows"),
+            ("{property: {imdsv3: on}}", "unknown property `imdsv3`"),
         ] {
             let text = rule(when);
             let errors =

@@ -27,6 +27,10 @@ pub const PLACEHOLDERS: &[(&str, &str)] = &[
         "peers",
         "names of the elements matched by `reaches`/`reached_by`",
     ),
+    (
+        "peer_data",
+        "names of the data assets on the flows between the target and its peers",
+    ),
     ("from", "name of a flow's source element"),
     ("to", "name of a flow's destination element"),
     ("protocol", "a flow's protocol"),

@@ -26,6 +26,8 @@ pub enum KbCommand {
     },
     /// List the technology catalog: id, name, category, tags.
     Technologies,
+    /// List the properties a model may declare (and what values rules understand).
+    Properties,
 }
 
 pub fn run(args: &Args) -> Result<(), CliError> {
@@ -59,61 +61,85 @@ pub fn run(args: &Args) -> Result<(), CliError> {
                 );
             }
         }
-        KbCommand::Show { id } => {
-            if let Some(rule) = kb.rule(&id.to_ascii_uppercase()) {
-                let _ = writeln!(out, "{} {}\nfile: kb/{}", rule.id, rule.title, rule.file);
-                let _ = writeln!(
-                    out,
-                    "stride: {}",
-                    rule.stride
-                        .iter()
-                        .map(|s| s.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
+        KbCommand::Properties => {
+            for p in kb.properties.values() {
+                let values = p.values.as_ref().map_or_else(
+                    || "any value".to_owned(),
+                    |v| {
+                        v.iter()
+                            .map(|x| x.as_str().map_or_else(|| x.to_string(), ToOwned::to_owned))
+                            .collect::<Vec<_>>()
+                            .join(" | ")
+                    },
                 );
                 let _ = writeln!(
                     out,
-                    "likelihood: {}, impact: {}",
-                    rule.likelihood, rule.impact
+                    "{:<20} on {:<40} {values}\n    {}",
+                    p.id,
+                    p.on.join(", "),
+                    p.description
                 );
-                let _ = writeln!(
-                    out,
-                    "references: {}",
-                    rule.cwe
-                        .iter()
-                        .chain(&rule.capec)
-                        .chain(&rule.owasp)
-                        .cloned()
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                );
-                let _ = writeln!(
-                    out,
-                    "controls: {}\n\n{}",
-                    rule.controls.join(", "),
-                    rule.description
-                );
-            } else if let Some(t) = kb
-                .catalog
-                .lookup(id)
-                .or_else(|| kb.catalog.lookup_protocol(id))
-            {
-                let _ = writeln!(
-                    out,
-                    "{} ({})\ncategory: {}\naliases: {}\ntags: {}\n\n{}",
-                    t.name,
-                    t.id,
-                    t.category,
-                    t.aliases.join(", "),
-                    t.tags.join(", "),
-                    t.description
-                );
-            } else {
-                return Err(CliError::Unusable(format!(
-                    "no rule or technology `{id}` in the knowledge base (see `threatscribe kb list`)"
-                )));
             }
         }
+        KbCommand::Show { id } => show(kb, id, &mut out)?,
     }
     output::write(None, out.as_bytes())
+}
+
+/// One rule or one technology in full.
+fn show(kb: &KnowledgeBase, id: &str, out: &mut String) -> Result<(), CliError> {
+    if let Some(rule) = kb.rule(&id.to_ascii_uppercase()) {
+        let _ = writeln!(out, "{} {}\nfile: kb/{}", rule.id, rule.title, rule.file);
+        let _ = writeln!(
+            out,
+            "stride: {}",
+            rule.stride
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let _ = writeln!(
+            out,
+            "likelihood: {}, impact: {}",
+            rule.likelihood, rule.impact
+        );
+        let _ = writeln!(
+            out,
+            "references: {}",
+            rule.cwe
+                .iter()
+                .chain(&rule.capec)
+                .chain(&rule.owasp)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let _ = writeln!(
+            out,
+            "controls: {}\n\n{}",
+            rule.controls.join(", "),
+            rule.description
+        );
+    } else if let Some(t) = kb
+        .catalog
+        .lookup(id)
+        .or_else(|| kb.catalog.lookup_protocol(id))
+    {
+        let _ = writeln!(
+            out,
+            "{} ({})\ncategory: {}\naliases: {}\ntags: {}\n\n{}",
+            t.name,
+            t.id,
+            t.category,
+            t.aliases.join(", "),
+            t.tags.join(", "),
+            t.description
+        );
+    } else {
+        return Err(CliError::Unusable(format!(
+            "no rule or technology `{id}` in the knowledge base (see `threatscribe kb list`)"
+        )));
+    }
+    Ok(())
 }

@@ -157,3 +157,28 @@ fn derived_flow_ids_stay_unique() {
     assert_eq!(model.flows[0].id, "a-to-b");
     assert_eq!(model.flows[1].id, "a-to-b-2");
 }
+
+#[test]
+fn unknown_or_misplaced_properties_and_values_are_warnings() {
+    let text = "\
+elements:
+  - { id: app, name: App, kind: process, properties: { imdsv2: requird, csrf_protecton: flask-wtf, encrypted: true } }
+  - { id: db, name: DB, kind: data_store }
+flows:
+  - { from: app, to: db, properties: { encrypted: maybe } }
+";
+    let parsed = yaml(text).expect("warnings only");
+    let messages: Vec<String> = parsed.warnings.iter().map(ToString::to_string).collect();
+    let expect = [
+        "property `csrf_protecton` of `app` is not one the rules use (did you mean `csrf_protection`?)",
+        "property `encrypted` of `app` has no effect on a process (it belongs on: flow)",
+        "value \"requird\" of property `imdsv2` on `app` is not one the rules understand (use one of: required, optional)",
+        "value \"maybe\" of property `encrypted` on `app-to-db` is not one the rules understand (use one of: true, false)",
+    ];
+    for wanted in expect {
+        assert!(
+            messages.iter().any(|m| m.ends_with(wanted)),
+            "missing `{wanted}` in {messages:#?}"
+        );
+    }
+}
