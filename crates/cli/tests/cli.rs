@@ -194,3 +194,24 @@ fn help_explains_exit_codes_and_kb_lists_rules() {
         .assert()
         .code(2);
 }
+
+#[test]
+fn alias_bombs_and_deep_nesting_are_refused_quickly() {
+    threatscribe()
+        .args(["analyze", &fixture("alias-bomb.yaml")])
+        .timeout(std::time::Duration::from_secs(20))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "alias-bomb.yaml:10:20: budget breached",
+        ))
+        .stderr(predicate::str::contains("billion laughs"));
+    let deep = format!("elements: {}{}\n", "[".repeat(10_000), "]".repeat(10_000));
+    threatscribe()
+        .args(["analyze", "-"])
+        .write_stdin(deep)
+        .timeout(std::time::Duration::from_secs(20))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("recursion limit"));
+}

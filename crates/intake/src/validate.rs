@@ -94,7 +94,11 @@ fn strip_position(message: &str) -> String {
 }
 
 fn shape_hint(message: &str) -> String {
-    if message.contains("unknown field") {
+    if message.contains("budget breached") {
+        "the document expands to more nodes than a model needs (aliases that multiply, as in a \"billion laughs\" file); it is refused to protect memory".into()
+    } else if message.contains("recursion limit") {
+        "values are nested deeper than any model needs".into()
+    } else if message.contains("unknown field") {
         "model files take name, description, elements, flows, boundaries, data_assets; see `threatscribe schema`".into()
     } else {
         "see `threatscribe schema` for the model file's shape".into()

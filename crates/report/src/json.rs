@@ -42,7 +42,7 @@ struct SummaryOut {
     total: usize,
     open: usize,
     mitigated: usize,
-    by_severity: serde_json::Map<String, serde_json::Value>,
+    open_by_severity: serde_json::Map<String, serde_json::Value>,
     by_stride: serde_json::Map<String, serde_json::Value>,
     elements: usize,
     flows: usize,
@@ -128,7 +128,7 @@ impl Render for Json {
                 total: summary.total,
                 open: summary.open,
                 mitigated: summary.mitigated,
-                by_severity: summary
+                open_by_severity: summary
                     .by_severity
                     .iter()
                     .map(|(s, n)| (s.as_str().to_owned(), (*n).into()))
