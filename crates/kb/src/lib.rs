@@ -92,7 +92,7 @@ impl KnowledgeBase {
         let mut control_files = Vec::new();
         let mut rule_files = Vec::new();
         for &(path, text) in files {
-            if path == "tags.yaml" {
+            if path == "tags.yaml" || path.starts_with("tags/") {
                 match parse_yaml::<Vec<Tag>>(path, text) {
                     Ok(list) => {
                         for tag in list {
@@ -107,7 +107,7 @@ impl KnowledgeBase {
                     }
                     Err(e) => errors.push(e),
                 }
-            } else if path == "properties.yaml" {
+            } else if path == "properties.yaml" || path.starts_with("properties/") {
                 match parse_yaml::<Vec<PropertySpec>>(path, text) {
                     Ok(list) => {
                         for property in list {
@@ -151,7 +151,7 @@ impl KnowledgeBase {
                     Err(e) => errors.push(e),
                 }
             } else {
-                errors.push(KbError::invalid(path, path, "unexpected file: the knowledge base holds tags.yaml, properties.yaml, technologies/, controls/ and threats/"));
+                errors.push(KbError::invalid(path, path, "unexpected file: the knowledge base holds tags.yaml, tags/, properties.yaml, properties/, technologies/, controls/ and threats/"));
             }
         }
 
