@@ -3,7 +3,7 @@
 use std::io::Read as _;
 use std::path::Path;
 
-use threatscribe_intake::{Format, IntakeError, ParsedModel, parse_model};
+use threatscribe_intake::{Format, IntakeError, ParsedModel, parse_description, parse_model};
 use threatscribe_kb::KnowledgeBase;
 
 use crate::error::{CliError, InputProblem};
@@ -16,7 +16,8 @@ pub struct Input {
     /// As given on the command line.
     pub path: String,
     pub text: String,
-    pub format: Format,
+    /// `None` for a plain-English description.
+    pub format: Option<Format>,
 }
 
 impl Input {
@@ -53,18 +54,9 @@ impl Input {
             return Err(too_large(path));
         }
         let format = if path == "-" {
-            if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') {
-                Format::Json
-            } else {
-                Format::Yaml
-            }
+            sniff(&bytes)
         } else {
-            Format::from_path(path).ok_or_else(|| {
-                CliError::Unusable(format!(
-                    "{path} is not a model file (.yaml, .yml or .json). Reading plain-English descriptions is not built yet: \
-                     describe the architecture as a model file (see `threatscribe schema` and examples/blog/model.yaml)"
-                ))
-            })?
+            Format::from_path(path)
         };
         if let Some(at) = bytes.iter().position(|&b| b == 0) {
             return Err(CliError::Unusable(format!(
@@ -96,23 +88,26 @@ impl Input {
 
     pub fn kind(&self) -> &'static str {
         match self.format {
-            Format::Yaml => "YAML model file",
-            Format::Json => "JSON model file",
+            Some(Format::Yaml) => "YAML model file",
+            Some(Format::Json) => "JSON model file",
+            None => "plain-English description",
         }
     }
 
     /// Parses and validates the model, or explains every problem with its position.
     pub fn parse(&self, kb: &KnowledgeBase) -> Result<ParsedModel, CliError> {
-        parse_model(&self.text, self.format, &self.default_name(), kb).map_err(
-            |error: IntakeError| CliError::Input {
-                path: self.display_path(),
-                problems: error
-                    .diagnostics()
-                    .iter()
-                    .map(|d| InputProblem::new(&self.display_path(), &self.text, d))
-                    .collect(),
-            },
-        )
+        let parsed = match self.format {
+            Some(format) => parse_model(&self.text, format, &self.default_name(), kb),
+            None => parse_description(&self.text, &self.default_name(), kb),
+        };
+        parsed.map_err(|error: IntakeError| CliError::Input {
+            path: self.display_path(),
+            problems: error
+                .diagnostics()
+                .iter()
+                .map(|d| InputProblem::new(&self.display_path(), &self.text, d))
+                .collect(),
+        })
     }
 
     pub fn display_path(&self) -> String {
@@ -132,6 +127,18 @@ impl Input {
             );
         }
     }
+}
+
+/// Stdin has no file name: JSON starts with `{`, a YAML model has a top-level `elements:`,
+/// anything else is a description.
+fn sniff(bytes: &[u8]) -> Option<Format> {
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') {
+        return Some(Format::Json);
+    }
+    let text = String::from_utf8_lossy(bytes);
+    text.lines()
+        .any(|line| line.starts_with("elements:"))
+        .then_some(Format::Yaml)
 }
 
 fn too_large(path: &str) -> CliError {

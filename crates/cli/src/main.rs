@@ -36,6 +36,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     Analyze(commands::analyze::Args),
+    Init(commands::init::Args),
     Validate(commands::validate::Args),
     Schema(commands::schema::Args),
     Kb(commands::kb::Args),
@@ -57,6 +58,7 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Analyze(args) => commands::analyze::run(&args),
+        Command::Init(args) => commands::init::run(&args),
         Command::Validate(args) => commands::validate::run(&args),
         Command::Schema(args) => commands::schema::run(&args),
         Command::Kb(args) => commands::kb::run(&args),

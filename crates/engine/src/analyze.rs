@@ -529,11 +529,7 @@ fn flow_label(context: &Context<'_>, flow: &Flow) -> String {
 
 fn assumptions(context: &Context<'_>) -> Vec<String> {
     let model = context.model;
-    let mut out: Vec<String> = model
-        .assumptions
-        .iter()
-        .map(|a| format!("Stated in the model: {a}"))
-        .collect();
+    let mut out: Vec<String> = model.assumptions.clone();
     for element in &model.elements {
         if let Some(Exposure::ReachedFrom(source)) = context.exposure(element) {
             let source_name = context

@@ -9,11 +9,15 @@
 //! strict JSON syntax check. One code path then gives line and column for every value of
 //! both formats, and the checks after parsing cannot drift between them.
 
+mod describe;
 mod diagnostic;
+mod emit;
 mod model_file;
 mod validate;
 
+pub use describe::{MAX_DESCRIPTION_BYTES, parse_description};
 pub use diagnostic::{Diagnostic, IntakeError, Level};
+pub use emit::model_to_yaml;
 pub use model_file::{
     BoundaryEntry, DataAssetEntry, ElementEntry, FlowEntry, ModelFile, model_file_schema,
 };

@@ -44,6 +44,9 @@ pub struct ParsedModel {
     pub model: Model,
     pub warnings: Vec<Diagnostic>,
     pub locations: SourceMap,
+    /// Where each element and flow came from, by id: the words of a description it rests on or
+    /// the inference that added it. Empty for model files, whose text says it all.
+    pub notes: BTreeMap<String, Vec<String>>,
 }
 
 /// Reads and validates a model file's text. `default_name` names the model when the file
@@ -598,6 +601,7 @@ fn validate(
         },
         warnings,
         locations,
+        notes: BTreeMap::new(),
     })
 }
 
