@@ -79,16 +79,29 @@ fn unknown_technology_is_a_warning_and_the_analysis_runs() {
 }
 
 #[test]
-fn descriptions_and_binary_files_are_refused_with_exit_2() {
+fn empty_and_non_architecture_text_and_binary_files_are_refused_with_exit_2() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let text = dir.path().join("arch.txt");
-    std::fs::write(&text, "A Flask app with a MySQL database.").expect("write");
+    let text = dir.path().join("notes.txt");
+    std::fs::write(
+        &text,
+        "We met on Friday and agreed to meet again next week.",
+    )
+    .expect("write");
     threatscribe()
         .arg("analyze")
         .arg(&text)
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("is not a model file"));
+        .stderr(predicate::str::contains("no architecture found"))
+        .stderr(predicate::str::contains("describe the parts"));
+    let empty = dir.path().join("empty.txt");
+    std::fs::write(&empty, "\n  \n").expect("write");
+    threatscribe()
+        .arg("analyze")
+        .arg(&empty)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("the description is empty"));
     let binary = dir.path().join("model.yaml");
     std::fs::write(&binary, b"elements:\0\x01\x02").expect("write");
     threatscribe()
