@@ -97,6 +97,9 @@ pub enum CliError {
     /// The input is unusable as a whole (wrong kind of file, too large, not text).
     #[error("{0}")]
     Unusable(String),
+    /// A user rule pack does not compile: one line per problem, with file:line:column.
+    #[error("the rule pack has {} problem(s):\n{}", .0.len(), .0.join("\n"))]
+    RulePack(Vec<String>),
     #[error("cannot read {}: {source}", path.display())]
     Read {
         path: PathBuf,
@@ -112,7 +115,7 @@ pub enum CliError {
 impl CliError {
     pub fn exit_code(&self) -> u8 {
         match self {
-            Self::Input { .. } | Self::Unusable(_) => 2,
+            Self::Input { .. } | Self::Unusable(_) | Self::RulePack(_) => 2,
             Self::Read { .. } | Self::Write { .. } => 3,
         }
     }

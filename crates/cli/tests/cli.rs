@@ -228,3 +228,47 @@ fn alias_bombs_and_deep_nesting_are_refused_quickly() {
         .code(2)
         .stderr(predicate::str::contains("recursion limit"));
 }
+
+#[test]
+fn a_rule_pack_adds_rules_and_a_broken_pack_is_refused_with_its_position() {
+    let pack = fixture("pack");
+    threatscribe()
+        .args(["analyze", BLOG, "--format", "json", "--kb", &pack])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("\"ACME001@web-app\""));
+    threatscribe()
+        .args(["kb", "lint", "--kb", &pack])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("knowledge base ok"));
+    threatscribe()
+        .args(["analyze", BLOG, "--kb", &fixture("bad-pack")])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "bad-pack/threats/ACME002-broken.yaml",
+        ));
+}
+
+#[test]
+fn kb_list_json_lists_rules_technologies_and_controls() {
+    let output = threatscribe()
+        .args(["kb", "list", "--format", "json"])
+        .output()
+        .expect("run");
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    let rules = json["rules"].as_array().expect("rules");
+    let web001 = rules
+        .iter()
+        .find(|r| r["id"] == "WEB001")
+        .expect("WEB001 listed");
+    assert_eq!(web001["cwe"][0], "CWE-89");
+    assert!(web001["stride"].as_array().is_some_and(|s| !s.is_empty()));
+    assert!(
+        json["technologies"]
+            .as_array()
+            .is_some_and(|t| t.iter().any(|x| x["id"] == "flask"))
+    );
+    assert!(json["controls"].as_array().is_some_and(|c| !c.is_empty()));
+}

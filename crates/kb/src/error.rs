@@ -12,10 +12,16 @@ pub struct FilePosition {
 
 impl fmt::Display for FilePosition {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.line == 0 {
-            write!(f, "kb/{}", self.file)
+        // Built-in files are named by their place under kb/; a user pack's by its own path.
+        let prefix = if crate::layout_path(&self.file) == self.file {
+            "kb/"
         } else {
-            write!(f, "kb/{}:{}:{}", self.file, self.line, self.column)
+            ""
+        };
+        if self.line == 0 {
+            write!(f, "{prefix}{}", self.file)
+        } else {
+            write!(f, "{prefix}{}:{}:{}", self.file, self.line, self.column)
         }
     }
 }

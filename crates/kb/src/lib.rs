@@ -12,7 +12,9 @@
 mod catalog;
 mod condition;
 mod control;
+mod docs;
 mod error;
+mod lint;
 mod rule;
 
 use std::collections::{BTreeMap, HashSet};
@@ -23,7 +25,9 @@ use serde::Deserialize;
 pub use catalog::{Catalog, Implies, Technology};
 pub use condition::{Condition, Subject};
 pub use control::Control;
+pub use docs::{describe_condition, index_page, rule_page};
 pub use error::{FilePosition, KbError};
+pub use lint::LintFinding;
 pub use rule::{Example, Layer, PLACEHOLDERS, Rule};
 
 use condition::Vocabulary;
@@ -91,14 +95,15 @@ impl KnowledgeBase {
         let mut technology_files = Vec::new();
         let mut control_files = Vec::new();
         let mut rule_files = Vec::new();
-        for &(path, text) in files {
+        for &(full_path, text) in files {
+            let path = layout_path(full_path);
             if path == "tags.yaml" || path.starts_with("tags/") {
-                match parse_yaml::<Vec<Tag>>(path, text) {
+                match parse_yaml::<Vec<Tag>>(full_path, text) {
                     Ok(list) => {
                         for tag in list {
                             if tags.insert(tag.id.clone(), tag.clone()).is_some() {
                                 errors.push(KbError::invalid(
-                                    path,
+                                    full_path,
                                     &tag.id,
                                     "tag is declared twice",
                                 ));
@@ -108,7 +113,7 @@ impl KnowledgeBase {
                     Err(e) => errors.push(e),
                 }
             } else if path == "properties.yaml" || path.starts_with("properties/") {
-                match parse_yaml::<Vec<PropertySpec>>(path, text) {
+                match parse_yaml::<Vec<PropertySpec>>(full_path, text) {
                     Ok(list) => {
                         for property in list {
                             let places = ["external_entity", "process", "data_store", "flow"];
@@ -116,7 +121,7 @@ impl KnowledgeBase {
                                 property.on.iter().find(|p| !places.contains(&p.as_str()))
                             {
                                 errors.push(KbError::invalid(
-                                    path,
+                                    full_path,
                                     &property.id,
                                     format!("`on: {bad}` is not one of {}", places.join(", ")),
                                 ));
@@ -126,7 +131,7 @@ impl KnowledgeBase {
                                 .is_some()
                             {
                                 errors.push(KbError::invalid(
-                                    path,
+                                    full_path,
                                     &property.id,
                                     "property is declared twice",
                                 ));
@@ -136,22 +141,22 @@ impl KnowledgeBase {
                     Err(e) => errors.push(e),
                 }
             } else if path.starts_with("technologies/") {
-                match parse_yaml::<Vec<Technology>>(path, text) {
-                    Ok(list) => technology_files.push((path.to_owned(), list)),
+                match parse_yaml::<Vec<Technology>>(full_path, text) {
+                    Ok(list) => technology_files.push((full_path.to_owned(), list)),
                     Err(e) => errors.push(e),
                 }
             } else if path.starts_with("controls/") {
-                match parse_yaml::<Vec<Control>>(path, text) {
-                    Ok(list) => control_files.push((path, list)),
+                match parse_yaml::<Vec<Control>>(full_path, text) {
+                    Ok(list) => control_files.push((full_path, list)),
                     Err(e) => errors.push(e),
                 }
             } else if path.starts_with("threats/") {
-                match parse_yaml::<RawRule>(path, text) {
-                    Ok(rule) => rule_files.push((path, rule)),
+                match parse_yaml::<RawRule>(full_path, text) {
+                    Ok(rule) => rule_files.push((full_path, rule)),
                     Err(e) => errors.push(e),
                 }
             } else {
-                errors.push(KbError::invalid(path, path, "unexpected file: the knowledge base holds tags.yaml, tags/, properties.yaml, properties/, technologies/, controls/ and threats/"));
+                errors.push(KbError::invalid(full_path, full_path, "unexpected file: the knowledge base holds tags.yaml, tags/, properties.yaml, properties/, technologies/, controls/ and threats/"));
             }
         }
 
@@ -257,12 +262,63 @@ impl KnowledgeBase {
         }
     }
 
+    /// The built-in knowledge base plus a user rule pack: `(path, text)` files laid out like kb/
+    /// (threats/, controls/, technologies/, tags/, properties/). A pack rule with the id of a
+    /// built-in rule replaces it; everything else is added, and must not clash.
+    pub fn with_pack(pack: &[(String, String)]) -> Result<Self, Vec<KbError>> {
+        #[derive(Deserialize)]
+        struct IdOnly {
+            id: String,
+        }
+        let overridden: Vec<String> = pack
+            .iter()
+            .filter(|(path, _)| layout_path(path).starts_with("threats/"))
+            .filter_map(|(_, text)| serde_saphyr::from_str::<IdOnly>(text).ok())
+            .map(|r| r.id)
+            .collect();
+        let mut files: Vec<(&str, &str)> = Self::builtin_files()
+            .iter()
+            .filter(|(path, _)| {
+                let name = path.rsplit('/').next().unwrap_or(path);
+                !(path.starts_with("threats/")
+                    && overridden
+                        .iter()
+                        .any(|id| name.starts_with(&format!("{id}-"))))
+            })
+            .copied()
+            .collect();
+        files.extend(pack.iter().map(|(p, t)| (p.as_str(), t.as_str())));
+        Self::from_files(&files)
+    }
+
     pub fn rule(&self, id: &str) -> Option<&Rule> {
         self.rules
             .binary_search_by(|r| r.id.as_str().cmp(id))
             .ok()
             .map(|i| &self.rules[i])
     }
+}
+
+/// The part of a path from the knowledge-base layout on: `mypack/threats/x.yaml` ->
+/// `threats/x.yaml`. Built-in paths are already relative to kb/.
+pub(crate) fn layout_path(path: &str) -> &str {
+    const LAYOUT: [&str; 7] = [
+        "tags.yaml",
+        "tags",
+        "properties.yaml",
+        "properties",
+        "technologies",
+        "controls",
+        "threats",
+    ];
+    let mut offset = 0;
+    for part in path.split('/') {
+        if LAYOUT.contains(&part) {
+            return &path[offset..];
+        }
+        offset += part.len() + 1;
+    }
+    path
 }
 
 fn is_rule_id(id: &str) -> bool {
@@ -527,5 +583,45 @@ mod tests {
         assert!(!is_owasp_reference("A05"));
         assert!(is_reference("CWE-89", "CWE-"));
         assert!(!is_reference("CWE-", "CWE-"));
+    }
+}
+
+#[cfg(test)]
+mod docs_tests {
+    use super::*;
+
+    /// docs/rules holds one page per rule and an index, exactly as `threatscribe kb docs`
+    /// writes them.
+    #[test]
+    fn checked_in_rule_docs_are_current() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/rules");
+        let kb = KnowledgeBase::builtin();
+        let mut expected: Vec<(String, String)> = kb
+            .rules
+            .iter()
+            .map(|r| (format!("{}.md", r.id), rule_page(kb, r)))
+            .collect();
+        expected.push(("README.md".into(), index_page(kb)));
+        let mut stale = Vec::new();
+        for (name, text) in &expected {
+            if std::fs::read_to_string(dir.join(name)).ok().as_deref() != Some(text.as_str()) {
+                stale.push(name.clone());
+            }
+        }
+        let on_disk = std::fs::read_dir(&dir)
+            .map(|d| {
+                d.filter_map(Result::ok)
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default();
+        let extra: Vec<&String> = on_disk
+            .iter()
+            .filter(|n| !expected.iter().any(|(e, _)| e == *n))
+            .collect();
+        assert!(
+            stale.is_empty() && extra.is_empty(),
+            "docs/rules is stale ({stale:?} differ, {extra:?} are extra): run `cargo run -- kb docs --out docs/rules`"
+        );
     }
 }

@@ -4,7 +4,6 @@ use std::path::PathBuf;
 
 use clap::ValueEnum;
 use threatscribe_engine::{LogEntry, Role, analyze};
-use threatscribe_kb::KnowledgeBase;
 use threatscribe_report::{Json, Markdown, Render, Report, Source, Usage};
 
 use crate::error::CliError;
@@ -39,10 +38,15 @@ pub struct Args {
     /// Do not print the input's warnings on stderr.
     #[arg(short, long)]
     pub quiet: bool,
+    /// Add a rule pack: a directory laid out like kb/ (threats/, controls/, technologies/,
+    /// tags/, properties/). Its rules add to the built-in ones; a rule with a built-in id
+    /// replaces that rule.
+    #[arg(long, value_name = "DIR")]
+    pub kb: Option<PathBuf>,
 }
 
 pub fn run(args: &Args) -> Result<(), CliError> {
-    let kb = KnowledgeBase::builtin();
+    let kb = crate::knowledge::load(args.kb.as_deref())?;
     let input = Input::read(&args.input)?;
     let parsed = input.parse(kb)?;
     if !args.quiet {
