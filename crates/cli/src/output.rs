@@ -22,6 +22,14 @@ pub fn write(path: Option<&Path>, bytes: &[u8]) -> Result<(), CliError> {
                 source,
             };
             let mut file = tempfile::NamedTempFile::new_in(directory).map_err(fail)?;
+            // Temporary files are private (0600); a report is an ordinary file.
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt as _;
+                file.as_file()
+                    .set_permissions(std::fs::Permissions::from_mode(0o644))
+                    .map_err(fail)?;
+            }
             file.write_all(bytes).map_err(fail)?;
             file.as_file().sync_all().map_err(fail)?;
             file.persist(path).map_err(|e| fail(e.error))?;

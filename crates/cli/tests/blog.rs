@@ -245,8 +245,28 @@ fn golden(name: &str, actual: &str) {
     }
 }
 
+fn diagram(format: &str) -> String {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let output = Command::cargo_bin("threatscribe")
+        .expect("binary")
+        .current_dir(root)
+        .args(["analyze", "examples/blog/model.yaml", "--diagram", format])
+        .output()
+        .expect("run");
+    assert!(output.status.success());
+    String::from_utf8(output.stdout).expect("utf-8")
+}
+
 #[test]
 fn checked_in_reports_are_current() {
-    golden("report.md", &analyze("md"));
-    golden("report.json", &analyze("json"));
+    for format in ["md", "json", "html", "sarif", "csv"] {
+        golden(&format!("report.{format}"), &analyze(format));
+    }
+    for (name, format) in [
+        ("dfd.mmd", "mermaid"),
+        ("dfd.dot", "dot"),
+        ("dfd.svg", "svg"),
+    ] {
+        golden(name, &diagram(format));
+    }
 }

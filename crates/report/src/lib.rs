@@ -9,19 +9,29 @@
 //! itself) is escaped for the target format at the last moment, in the renderer, because only
 //! the renderer knows what is special there (Markdown tables, Mermaid labels, JSON).
 
+mod csv;
 mod diagram;
+mod dot;
+mod html;
 mod json;
 mod markdown;
+mod sarif;
 mod summary;
+mod svg;
 
 use std::io;
 
 use threatscribe_engine::Analysis;
 
+pub use csv::Csv;
 pub use diagram::mermaid;
+pub use dot::dot;
+pub use html::Html;
 pub use json::Json;
 pub use markdown::Markdown;
+pub use sarif::Sarif;
 pub use summary::Summary;
+pub use svg::{COLLAPSE_AT, svg};
 
 /// What was analysed, as the user gave it.
 #[derive(Debug, Clone)]
@@ -34,6 +44,9 @@ pub struct Source {
     pub text: String,
     /// Warnings the intake raised, already formatted with their position.
     pub warnings: Vec<String>,
+    /// Where each element and flow is declared in a model file: id -> (line, column). Empty
+    /// for descriptions.
+    pub locations: std::collections::BTreeMap<String, (u32, u32)>,
 }
 
 /// LLM usage of the run. Without `--llm` everything is zero, and the report says so.

@@ -4,7 +4,9 @@ use std::path::PathBuf;
 
 use clap::ValueEnum;
 use threatscribe_engine::{LogEntry, Role, analyze};
-use threatscribe_report::{Json, Markdown, Render, Report, Source, Usage};
+use threatscribe_report::{
+    Csv, Html, Json, Markdown, Render, Report, Sarif, Source, Usage, dot, mermaid, svg,
+};
 
 use crate::error::CliError;
 use crate::input::Input;
@@ -14,8 +16,43 @@ use crate::output;
 pub enum OutputFormat {
     /// Markdown report for people: summary, results, diagram, discussion, appendix.
     Md,
+    /// One self-contained HTML page: diagram, filterable findings, coverage matrix.
+    Html,
     /// JSON report for tools (schema_version 1).
     Json,
+    /// SARIF 2.1.0 for code-scanning tools (GitHub code scanning and others).
+    Sarif,
+    /// CSV, one row per threat, for spreadsheets and ticket imports.
+    Csv,
+}
+
+impl OutputFormat {
+    const ALL: [OutputFormat; 5] = [Self::Md, Self::Html, Self::Json, Self::Sarif, Self::Csv];
+
+    fn extension(self) -> &'static str {
+        match self {
+            Self::Md => "md",
+            Self::Html => "html",
+            Self::Json => "json",
+            Self::Sarif => "sarif",
+            Self::Csv => "csv",
+        }
+    }
+
+    fn from_extension(path: &std::path::Path) -> Option<Self> {
+        let extension = path.extension()?.to_str()?.to_ascii_lowercase();
+        Self::ALL.into_iter().find(|f| f.extension() == extension)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiagramFormat {
+    /// Mermaid flowchart source (renders on GitHub).
+    Mermaid,
+    /// Graphviz DOT source.
+    Dot,
+    /// SVG drawn by threatscribe itself.
+    Svg,
 }
 
 /// Analyse an architecture model and write its threat model report.
@@ -29,11 +66,16 @@ pub enum OutputFormat {
 pub struct Args {
     /// The model file to analyse, or `-` for stdin.
     pub input: String,
-    /// Report format. Defaults to the output file's extension (.json gives json), else md.
+    /// Report format. Defaults to the output file's extension (.html, .json, .sarif, .csv), else md.
     #[arg(short, long, value_enum)]
     pub format: Option<OutputFormat>,
-    /// Write the report to this file (replaced atomically) instead of stdout.
-    #[arg(short, long, value_name = "FILE")]
+    /// Write only the data flow diagram, in this format, instead of a report.
+    #[arg(long, value_enum, conflicts_with = "format")]
+    pub diagram: Option<DiagramFormat>,
+    /// Write the report to this file (replaced atomically) instead of stdout. A directory (an
+    /// existing one, or a path ending in `/`) receives every format and every diagram:
+    /// report.md, report.html, report.json, report.sarif, report.csv, dfd.mmd, dfd.dot, dfd.svg.
+    #[arg(short, long, value_name = "FILE|DIR")]
     pub output: Option<PathBuf>,
     /// Do not print the input's warnings on stderr.
     #[arg(short, long)]
@@ -75,6 +117,7 @@ pub fn run(args: &Args) -> Result<(), CliError> {
         kind: input.kind().to_owned(),
         text: input.text.clone(),
         warnings: parsed.warnings.iter().map(ToString::to_string).collect(),
+        locations: parsed.locations.clone(),
     };
     let report = Report {
         analysis: &analysis,
@@ -82,24 +125,64 @@ pub fn run(args: &Args) -> Result<(), CliError> {
         usage: Usage::default(),
         knowledge_base: (kb.rules.len(), kb.controls.len(), kb.catalog.len()),
     };
-    let format = args.format.unwrap_or_else(|| match &args.output {
-        Some(path)
-            if path
-                .extension()
-                .is_some_and(|e| e.eq_ignore_ascii_case("json")) =>
-        {
-            OutputFormat::Json
+    if let Some(dir) = args
+        .output
+        .as_deref()
+        .filter(|p| p.is_dir() || p.to_string_lossy().ends_with('/'))
+    {
+        std::fs::create_dir_all(dir).map_err(|source| CliError::Write {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        for format in OutputFormat::ALL {
+            output::write(
+                Some(&dir.join(format!("report.{}", format.extension()))),
+                &render(format, &report)?,
+            )?;
         }
-        _ => OutputFormat::Md,
-    });
+        for (name, diagram) in [
+            ("dfd.mmd", DiagramFormat::Mermaid),
+            ("dfd.dot", DiagramFormat::Dot),
+            ("dfd.svg", DiagramFormat::Svg),
+        ] {
+            output::write(Some(&dir.join(name)), draw(diagram, &analysis).as_bytes())?;
+        }
+        return Ok(());
+    }
+    if let Some(diagram) = args.diagram {
+        return output::write(args.output.as_deref(), draw(diagram, &analysis).as_bytes());
+    }
+    let format = args
+        .format
+        .or_else(|| {
+            args.output
+                .as_deref()
+                .and_then(OutputFormat::from_extension)
+        })
+        .unwrap_or(OutputFormat::Md);
+    output::write(args.output.as_deref(), &render(format, &report)?)
+}
+
+fn render(format: OutputFormat, report: &Report<'_>) -> Result<Vec<u8>, CliError> {
     let mut bytes = Vec::new();
     let rendered = match format {
-        OutputFormat::Md => Markdown.render(&report, &mut bytes),
-        OutputFormat::Json => Json.render(&report, &mut bytes),
+        OutputFormat::Md => Markdown.render(report, &mut bytes),
+        OutputFormat::Html => Html.render(report, &mut bytes),
+        OutputFormat::Json => Json.render(report, &mut bytes),
+        OutputFormat::Sarif => Sarif.render(report, &mut bytes),
+        OutputFormat::Csv => Csv.render(report, &mut bytes),
     };
     rendered.map_err(|source| CliError::Write {
         path: "report".into(),
         source,
     })?;
-    output::write(args.output.as_deref(), &bytes)
+    Ok(bytes)
+}
+
+fn draw(format: DiagramFormat, analysis: &threatscribe_engine::Analysis) -> String {
+    match format {
+        DiagramFormat::Mermaid => mermaid(analysis),
+        DiagramFormat::Dot => dot(analysis),
+        DiagramFormat::Svg => svg(analysis),
+    }
 }

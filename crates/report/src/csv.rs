@@ -1,0 +1,117 @@
+//! CSV for spreadsheets and ticket imports: one row per threat, safe to open in a spreadsheet.
+
+use std::io;
+
+use crate::{Render, Report};
+
+pub struct Csv;
+
+/// A spreadsheet runs a cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return as
+/// a formula; a leading apostrophe makes it text (OWASP's advice for CSV injection).
+fn cell(text: &str) -> String {
+    let text: String = text
+        .chars()
+        .map(|c| if c == '\n' || c == '\r' { ' ' } else { c })
+        .collect();
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text
+    }
+}
+
+impl Render for Csv {
+    fn render(&self, report: &Report<'_>, out: &mut dyn io::Write) -> io::Result<()> {
+        let analysis = report.analysis;
+        let mut writer = csv::Writer::from_writer(out);
+        writer.write_record([
+            "id",
+            "component",
+            "component_type",
+            "stride",
+            "categories",
+            "severity",
+            "likelihood",
+            "impact",
+            "status",
+            "title",
+            "description",
+            "mitigations",
+            "references",
+            "mitigated_by",
+            "rule",
+        ])?;
+        for t in &analysis.threats {
+            let component = analysis
+                .model
+                .element(&t.target)
+                .map(|e| e.name.clone())
+                .or_else(|| {
+                    analysis
+                        .model
+                        .flows
+                        .iter()
+                        .find(|f| f.id == t.target)
+                        .map(|f| format!("{} -> {}", f.from, f.to))
+                })
+                .unwrap_or_else(|| t.target.clone());
+            let mitigations: Vec<String> = t
+                .mitigations
+                .iter()
+                .map(|m| {
+                    let names: Vec<&str> = m
+                        .technology_guidance
+                        .iter()
+                        .map(|g| g.name.as_str())
+                        .collect();
+                    if names.is_empty() {
+                        m.title.clone()
+                    } else {
+                        format!("{} ({})", m.title, names.join(", "))
+                    }
+                })
+                .collect();
+            let references: Vec<&str> = t
+                .cwe
+                .iter()
+                .chain(&t.capec)
+                .chain(&t.owasp)
+                .map(String::as_str)
+                .collect();
+            let categories: Vec<&str> = t.categories.iter().map(|c| c.as_str()).collect();
+            writer.write_record([
+                cell(&t.id),
+                cell(&component),
+                cell(&t.target_type),
+                cell(t.stride.as_str()),
+                cell(&categories.join(" ")),
+                cell(t.severity.as_str()),
+                cell(t.likelihood.as_str()),
+                cell(t.impact.as_str()),
+                cell(t.status.as_str()),
+                cell(&t.title),
+                cell(&t.description),
+                cell(&mitigations.join("; ")),
+                cell(&references.join(" ")),
+                cell(t.mitigated_by.as_deref().unwrap_or("")),
+                cell(&t.rule),
+            ])?;
+        }
+        writer.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cell;
+
+    #[test]
+    fn formulas_become_text() {
+        assert_eq!(cell("=cmd|' /C calc'!A0"), "'=cmd|' /C calc'!A0");
+        assert_eq!(cell("+1"), "'+1");
+        assert_eq!(cell("-x"), "'-x");
+        assert_eq!(cell("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(cell("plain"), "plain");
+        assert_eq!(cell("two\nlines"), "two lines");
+    }
+}
