@@ -16,7 +16,7 @@ use crate::rating::{RatingInput, rate};
 use crate::text::{fill, join_names};
 
 /// The roles of the pipeline, as named in the report's conversation log.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Architect,
@@ -37,7 +37,7 @@ impl Role {
 }
 
 /// One step a role took, in order.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct LogEntry {
     pub role: Role,
     pub message: String,

@@ -4,7 +4,7 @@ use serde::Serialize;
 use threatscribe_model::{ElementKind, Status, Stride, Threat};
 
 /// One cell of the matrix.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum CoverageCell {
     /// At least one open threat falls in this category.

@@ -69,7 +69,7 @@ impl fmt::Display for ElementKind {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Element {
     pub id: String,
     pub name: String,
@@ -88,7 +88,7 @@ pub struct Element {
     pub description: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Flow {
     pub id: String,
     pub from: String,
@@ -168,7 +168,7 @@ impl fmt::Display for BoundaryKind {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Boundary {
     pub id: String,
     pub name: String,
@@ -219,7 +219,7 @@ impl fmt::Display for Classification {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct DataAsset {
     pub id: String,
     pub name: String,

@@ -13,20 +13,20 @@ pub const SCHEMA_VERSION: u32 = 1;
 
 pub struct Json;
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 struct Generator {
     name: &'static str,
     version: &'static str,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 struct SourceInfo<'a> {
     path: &'a str,
     kind: &'a str,
     warnings: &'a [String],
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 struct ModelOut<'a> {
     name: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -37,7 +37,7 @@ struct ModelOut<'a> {
     data_assets: &'a [DataAsset],
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 struct SummaryOut {
     total: usize,
     open: usize,
@@ -49,7 +49,7 @@ struct SummaryOut {
     boundaries: usize,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 struct CoverageOut<'a> {
     target: &'a str,
     name: &'a str,
@@ -58,7 +58,9 @@ struct CoverageOut<'a> {
     categories: serde_json::Map<String, serde_json::Value>,
 }
 
-#[derive(Serialize)]
+/// The threatscribe JSON report (schema_version 1).
+#[derive(Serialize, schemars::JsonSchema)]
+#[schemars(title = "threatscribe report")]
 struct JsonReport<'a> {
     schema_version: u32,
     generator: Generator,
@@ -148,5 +150,30 @@ impl Render for Json {
         };
         serde_json::to_writer_pretty(&mut *out, &document).map_err(io::Error::other)?;
         out.write_all(b"\n")
+    }
+}
+
+/// The JSON Schema of the JSON report, pretty-printed with a trailing newline.
+pub fn report_schema() -> String {
+    let schema = schemars::schema_for!(JsonReport<'static>);
+    let mut text = serde_json::to_string_pretty(&schema).expect("a schema serialises");
+    text.push('\n');
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn checked_in_report_schema_is_current() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../schemas/report.schema.json"
+        );
+        let checked_in =
+            std::fs::read_to_string(path).expect("schemas/report.schema.json is checked in");
+        assert!(
+            checked_in == super::report_schema(),
+            "schemas/report.schema.json is stale: run `cargo run -- schema --report > schemas/report.schema.json`"
+        );
     }
 }

@@ -27,7 +27,7 @@ pub use csv::Csv;
 pub use diagram::mermaid;
 pub use dot::dot;
 pub use html::Html;
-pub use json::Json;
+pub use json::{Json, report_schema};
 pub use markdown::Markdown;
 pub use sarif::Sarif;
 pub use summary::Summary;
@@ -50,7 +50,7 @@ pub struct Source {
 }
 
 /// LLM usage of the run. Without `--llm` everything is zero, and the report says so.
-#[derive(Debug, Clone, Default, serde::Serialize)]
+#[derive(Debug, Clone, Default, serde::Serialize, schemars::JsonSchema)]
 pub struct Usage {
     pub calls: u64,
     pub input_tokens: u64,

@@ -1,16 +1,25 @@
-//! `threatscribe schema`: the JSON Schema of the model file.
+//! `threatscribe schema`: the JSON Schema of the model file, or of the JSON report.
 
 use crate::error::CliError;
 use crate::output;
 
-/// Print the JSON Schema of the model file.
+/// Print the JSON Schema of the model file (or, with --report, of the JSON report).
 ///
-/// Point your editor at it for completion and validation, e.g. start a model file with
-/// `# yaml-language-server: $schema=https://.../model.schema.json` or save this output and
-/// reference its path. The same schema is checked in as schemas/model.schema.json.
+/// Point your editor at the model schema for completion and validation: start a model file with
+/// `# yaml-language-server: $schema=PATH` where PATH is this output saved to a file. Both are
+/// checked in as schemas/model.schema.json and schemas/report.schema.json.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// Print the schema of the JSON report (`analyze --format json`) instead.
+    #[arg(long)]
+    pub report: bool,
+}
 
-pub fn run(_args: &Args) -> Result<(), CliError> {
-    output::write(None, threatscribe_intake::model_file_schema().as_bytes())
+pub fn run(args: &Args) -> Result<(), CliError> {
+    let schema = if args.report {
+        threatscribe_report::report_schema()
+    } else {
+        threatscribe_intake::model_file_schema()
+    };
+    output::write(None, schema.as_bytes())
 }
