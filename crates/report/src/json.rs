@@ -58,7 +58,7 @@ struct CoverageOut<'a> {
     categories: serde_json::Map<String, serde_json::Value>,
 }
 
-/// The threatscribe JSON report (schema_version 1).
+/// The threatscribe JSON report, `schema_version` 1.
 #[derive(Serialize, schemars::JsonSchema)]
 #[schemars(title = "threatscribe report")]
 struct JsonReport<'a> {
