@@ -275,7 +275,10 @@ fn kb_list_json_lists_rules_technologies_and_controls() {
 
 #[test]
 fn schema_report_prints_the_report_schema() {
-    let output = threatscribe().args(["schema", "--report"]).output().expect("run");
+    let output = threatscribe()
+        .args(["schema", "--report"])
+        .output()
+        .expect("run");
     let schema: serde_json::Value = serde_json::from_slice(&output.stdout).expect("schema is JSON");
     assert_eq!(schema["title"], "threatscribe report");
     assert!(schema["properties"]["threats"].is_object());

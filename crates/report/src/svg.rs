@@ -24,6 +24,8 @@ const ROW_GAP: f64 = 26.0;
 const PADDING: f64 = 18.0;
 const LABEL_HEIGHT: f64 = 24.0;
 const CHAR_WIDTH: f64 = 7.0;
+/// Items stacked in one column before it wraps into the next.
+const MAX_COLUMN: usize = 6;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Shape {
@@ -111,7 +113,9 @@ fn assign_ranks(nodes: &mut [Node], edges: &[Edge]) {
         let mut changed = false;
         for edge in edges {
             let is_source = nodes[edge.to].shape == Shape::External && has_outgoing[edge.to];
-            if is_source || edge.from == edge.to {
+            // Stores are where data rests: what they feed does not move further right.
+            let from_store = nodes[edge.from].shape == Shape::Store;
+            if is_source || from_store || edge.from == edge.to {
                 continue;
             }
             let wanted = (nodes[edge.from].rank + 1).min(limit);
@@ -122,6 +126,22 @@ fn assign_ranks(nodes: &mut [Node], edges: &[Edge]) {
         }
         if !changed {
             break;
+        }
+    }
+    // Internal components nothing calls (schedulers, workers) sit one column before what they
+    // call, never in the outside parties' column.
+    for n in 0..nodes.len() {
+        let internal = matches!(nodes[n].shape, Shape::Process | Shape::Store);
+        if internal && !edges.iter().any(|e| e.to == n && e.from != n) {
+            let next = edges
+                .iter()
+                .filter(|e| e.from == n && e.to != n)
+                .map(|e| nodes[e.to].rank)
+                .min();
+            nodes[n].rank = next.map_or(1, |r| r.saturating_sub(1));
+        }
+        if internal {
+            nodes[n].rank = nodes[n].rank.max(1);
         }
     }
 }
@@ -156,12 +176,22 @@ fn layout_container(container: Option<usize>, graph: &Graph, layout: &mut Layout
             ));
         }
     }
-    let mut columns: BTreeMap<usize, Vec<(Item, f64, f64)>> = BTreeMap::new();
+    let mut by_rank: BTreeMap<usize, Vec<(Item, f64, f64)>> = BTreeMap::new();
     for (rank, item, w, h) in items {
-        columns.entry(rank).or_default().push((item, w, h));
+        by_rank.entry(rank).or_default().push((item, w, h));
+    }
+    // A rank with many items wraps into several columns, so no column runs off the page.
+    let mut columns: Vec<Vec<(Item, f64, f64)>> = Vec::new();
+    for (_, mut rank_items) in by_rank {
+        while rank_items.len() > MAX_COLUMN {
+            let rest = rank_items.split_off(MAX_COLUMN);
+            columns.push(rank_items);
+            rank_items = rest;
+        }
+        columns.push(rank_items);
     }
     let (mut x, mut height) = (0.0_f64, 0.0_f64);
-    for column in columns.values() {
+    for column in &columns {
         let width = column.iter().map(|(_, w, _)| *w).fold(0.0, f64::max);
         let mut y = 0.0;
         for (item, w, h) in column {
