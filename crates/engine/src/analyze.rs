@@ -1,6 +1,6 @@
 //! The analyst and reviewer passes over one model.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 use threatscribe_kb::{KnowledgeBase, Layer, Rule, Subject as RuleSubject};
@@ -55,9 +55,40 @@ pub struct Analysis {
     pub log: Vec<LogEntry>,
     /// Display names of the catalog technologies and protocols the model names, by id.
     pub technology_names: BTreeMap<String, String>,
+    /// Positions by id, so renderers look things up in constant time on large models.
+    index: Index,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Index {
+    elements: HashMap<String, usize>,
+    flows: HashMap<String, usize>,
+    /// Threat positions by target id, in threat order.
+    threats: HashMap<String, Vec<usize>>,
 }
 
 impl Analysis {
+    pub fn element(&self, id: &str) -> Option<&Element> {
+        self.index
+            .elements
+            .get(id)
+            .map(|&i| &self.model.elements[i])
+    }
+
+    pub fn flow(&self, id: &str) -> Option<&Flow> {
+        self.index.flows.get(id).map(|&i| &self.model.flows[i])
+    }
+
+    /// The threats on one element or flow, most severe first.
+    pub fn threats_on<'a>(&'a self, id: &str) -> impl Iterator<Item = &'a Threat> + 'a {
+        self.index
+            .threats
+            .get(id)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.threats[i])
+    }
+
     /// Display name of a technology or protocol id (the id itself when it is not catalogued).
     pub fn technology_name<'a>(&'a self, id: &'a str) -> &'a str {
         self.technology_names.get(id).map_or(id, String::as_str)
@@ -148,7 +179,29 @@ pub fn analyze(model: &Model, kb: &KnowledgeBase) -> Analysis {
         .chain(model.flows.iter().filter_map(|f| f.protocol.as_ref()))
         .filter_map(|id| kb.catalog.get(id).map(|t| (id.clone(), t.name.clone())))
         .collect();
+    let index = Index {
+        elements: model
+            .elements
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.id.clone(), i))
+            .collect(),
+        flows: model
+            .flows
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.id.clone(), i))
+            .collect(),
+        threats: threats.iter().enumerate().fold(
+            HashMap::new(),
+            |mut map: HashMap<String, Vec<usize>>, (i, t)| {
+                map.entry(t.target.clone()).or_default().push(i);
+                map
+            },
+        ),
+    };
     Analysis {
+        index,
         model: model.clone(),
         threats,
         coverage,
@@ -182,27 +235,27 @@ fn run_rules<'a>(context: &Context<'a>) -> Vec<Hit<'a>> {
 /// The reviewer's first step: a specific finding absorbs the baseline finding of the same
 /// target and primary category it makes concrete. Returns what was absorbed into what.
 fn absorb_baseline(hits: &mut Vec<Hit<'_>>) -> Vec<String> {
-    let specific: Vec<(&str, &Rule)> = hits
-        .iter()
-        .filter(|h| h.rule.layer == Layer::Specific)
-        .map(|h| (h.target, h.rule))
-        .collect();
+    let mut specific: HashMap<&str, Vec<&Rule>> = HashMap::new();
+    for hit in hits.iter().filter(|h| h.rule.layer == Layer::Specific) {
+        specific.entry(hit.target).or_default().push(hit.rule);
+    }
     let mut absorbed = Vec::new();
     hits.retain(|hit| {
         let baseline = hit.rule;
         if baseline.layer != Layer::Baseline {
             return true;
         }
-        let by = specific.iter().find(|(target, rule)| {
-            *target == hit.target
-                && (rule.primary_stride() == baseline.primary_stride()
-                    || rule.absorbs.contains(&baseline.id))
+        let by = specific.get(hit.target).and_then(|rules| {
+            rules.iter().find(|rule| {
+                rule.primary_stride() == baseline.primary_stride()
+                    || rule.absorbs.contains(&baseline.id)
+            })
         });
         match by {
-            Some((target, rule)) => {
+            Some(rule) => {
                 absorbed.push(format!(
-                    "{}@{} into {}@{target}",
-                    baseline.id, hit.target, rule.id
+                    "{}@{} into {}@{}",
+                    baseline.id, hit.target, rule.id, hit.target
                 ));
                 false
             }
@@ -321,10 +374,8 @@ fn template_values<'a>(
             non_empty(join_names(&names), "the data they exchange"),
         ));
     } else {
-        let flow = model
-            .flows
-            .iter()
-            .find(|f| f.id == hit.target)
+        let flow = context
+            .flow(hit.target)
             .expect("a hit targets an element or a flow of the model");
         data = flow.data.iter().map(String::as_str).collect();
         let name = |id: &str| {
@@ -393,7 +444,7 @@ fn build_threat(hit: &Hit<'_>, context: &Context<'_>) -> Threat {
     let (values, technologies) = template_values(hit, context);
     let pairs: Vec<(&str, &str)> = values.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let element = context.element(hit.target);
-    let flow = context.model.flows.iter().find(|f| f.id == hit.target);
+    let flow = context.flow(hit.target);
 
     let data: Vec<&str> = match (element, flow) {
         (Some(e), _) => context.element_data(e),
@@ -493,6 +544,15 @@ fn build_threat(hit: &Hit<'_>, context: &Context<'_>) -> Threat {
 }
 
 fn coverage_matrix(context: &Context<'_>, threats: &[Threat]) -> Vec<CoverageRow> {
+    let mut by_target: HashMap<&str, Vec<&Threat>> = HashMap::new();
+    for threat in threats {
+        by_target
+            .entry(threat.target.as_str())
+            .or_default()
+            .push(threat);
+    }
+    let none = Vec::new();
+    let on = |id: &str| by_target.get(id).unwrap_or(&none);
     let mut rows = Vec::new();
     for element in &context.model.elements {
         let holds_logs = context.tags(element).contains(&"logs");
@@ -502,7 +562,7 @@ fn coverage_matrix(context: &Context<'_>, threats: &[Threat]) -> Vec<CoverageRow
             &element.name,
             element.kind.as_str(),
             &applicable,
-            threats,
+            on(&element.id),
         ));
     }
     for flow in &context.model.flows {
@@ -512,7 +572,7 @@ fn coverage_matrix(context: &Context<'_>, threats: &[Threat]) -> Vec<CoverageRow
             &flow_label(context, flow),
             "flow",
             &applicable,
-            threats,
+            on(&flow.id),
         ));
     }
     rows
@@ -630,10 +690,8 @@ fn questions(context: &Context<'_>, threats: &[Threat]) -> Vec<String> {
                 .element(&threat.target)
                 .map(|e| e.name.clone())
                 .or_else(|| {
-                    model
-                        .flows
-                        .iter()
-                        .find(|f| f.id == threat.target)
+                    context
+                        .flow(&threat.target)
                         .map(|f| format!("the flow {}", flow_label(context, f)))
                 })
                 .unwrap_or_else(|| threat.target.clone());

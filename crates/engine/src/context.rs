@@ -19,6 +19,7 @@ pub struct Context<'a> {
     pub model: &'a Model,
     pub kb: &'a KnowledgeBase,
     elements: HashMap<&'a str, usize>,
+    flows: HashMap<&'a str, usize>,
     /// Per element index: indexes of flows leaving it / arriving at it.
     outgoing: Vec<Vec<usize>>,
     incoming: Vec<Vec<usize>>,
@@ -63,10 +64,17 @@ impl<'a> Context<'a> {
                 tags
             })
             .collect();
+        let flows = model
+            .flows
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.id.as_str(), i))
+            .collect();
         let mut context = Context {
             model,
             kb,
             elements,
+            flows,
             outgoing,
             incoming,
             exposure: Vec::new(),
@@ -106,6 +114,10 @@ impl<'a> Context<'a> {
         } else {
             chain.iter().any(|b| b.kind == BoundaryKind::Internet)
         }
+    }
+
+    pub fn flow(&self, id: &str) -> Option<&'a Flow> {
+        self.flows.get(id).map(|&i| &self.model.flows[i])
     }
 
     pub fn element(&self, id: &str) -> Option<&'a Element> {

@@ -62,14 +62,16 @@ pub(crate) fn row(
     name: &str,
     kind: &str,
     applicable: &[(Stride, Result<(), &'static str>)],
-    threats: &[Threat],
+    threats: &[&Threat],
 ) -> CoverageRow {
     let cells = applicable
         .iter()
         .map(|(stride, verdict)| {
+            // `threats` are this target's only.
             let on_target: Vec<&Threat> = threats
                 .iter()
-                .filter(|t| t.target == target && t.categories.contains(stride))
+                .copied()
+                .filter(|t| t.categories.contains(stride))
                 .collect();
             let ids = |status: Option<Status>| -> Vec<String> {
                 on_target

@@ -66,16 +66,30 @@ pub fn parse_model(
             format!("invalid JSON: {}", strip_position(&error.to_string())),
         )));
     }
-    let file: ModelFile = serde_saphyr::from_str(text).map_err(|error| {
-        let at = error
-            .location()
-            .map_or((0, 0), |l| (l.line() as u32, l.column() as u32));
-        let message = error.without_snippet().to_string();
-        IntakeError::Syntax(
-            Diagnostic::error(at, strip_position(&message)).with_hint(shape_hint(&message)),
-        )
-    })?;
+    let file: ModelFile = serde_saphyr::from_str_with_options(text, parse_options(text.len()))
+        .map_err(|error| {
+            let at = error
+                .location()
+                .map_or((0, 0), |l| (l.line() as u32, l.column() as u32));
+            let message = error.without_snippet().to_string();
+            IntakeError::Syntax(
+                Diagnostic::error(at, strip_position(&message)).with_hint(shape_hint(&message)),
+            )
+        })?;
     validate(file, default_name, kb)
+}
+
+/// Parser limits scaled to the input: a real model has about one YAML node per three bytes, so
+/// a large model file parses, while a small file whose aliases multiply into millions of nodes
+/// (a "billion laughs" bomb) is stopped early. Alias and anchor caps stay at the parser's
+/// defaults.
+fn parse_options(input_bytes: usize) -> serde_saphyr::Options {
+    let mut budget = serde_saphyr::Budget::default();
+    budget.max_nodes = budget.max_nodes.max(input_bytes / 2);
+    budget.max_events = budget.max_events.max(input_bytes);
+    let mut options = serde_saphyr::Options::default();
+    options.budget = Some(budget);
+    options
 }
 
 /// Reads a model given as an already-parsed JSON value (rule examples, API bodies). Values carry

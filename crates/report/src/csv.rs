@@ -43,15 +43,11 @@ impl Render for Csv {
         ])?;
         for t in &analysis.threats {
             let component = analysis
-                .model
                 .element(&t.target)
                 .map(|e| e.name.clone())
                 .or_else(|| {
                     analysis
-                        .model
-                        .flows
-                        .iter()
-                        .find(|f| f.id == t.target)
+                        .flow(&t.target)
                         .map(|f| format!("{} -> {}", f.from, f.to))
                 })
                 .unwrap_or_else(|| t.target.clone());

@@ -62,26 +62,20 @@ fn reference_link(id: &str) -> String {
 }
 
 fn target_name(analysis: &Analysis, id: &str) -> String {
-    if let Some(e) = analysis.model.element(id) {
+    if let Some(e) = analysis.element(id) {
         return e.name.clone();
     }
-    analysis
-        .model
-        .flows
-        .iter()
-        .find(|f| f.id == id)
-        .map_or_else(
-            || id.to_owned(),
-            |f| {
-                let name = |x: &str| {
-                    analysis
-                        .model
-                        .element(x)
-                        .map_or_else(|| x.to_owned(), |e| e.name.clone())
-                };
-                format!("{} → {}", name(&f.from), name(&f.to))
-            },
-        )
+    analysis.flow(id).map_or_else(
+        || id.to_owned(),
+        |f| {
+            let name = |x: &str| {
+                analysis
+                    .element(x)
+                    .map_or_else(|| x.to_owned(), |e| e.name.clone())
+            };
+            format!("{} → {}", name(&f.from), name(&f.to))
+        },
+    )
 }
 
 const STYLE: &str = r#"

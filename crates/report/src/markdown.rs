@@ -122,26 +122,20 @@ fn severity_cell(threat: &Threat) -> String {
 
 /// Name of an element or flow, for headings and tables.
 fn target_name(analysis: &Analysis, id: &str) -> String {
-    if let Some(element) = analysis.model.element(id) {
+    if let Some(element) = analysis.element(id) {
         return element.name.clone();
     }
-    analysis
-        .model
-        .flows
-        .iter()
-        .find(|f| f.id == id)
-        .map_or_else(
-            || id.to_owned(),
-            |flow| {
-                let name = |e: &str| {
-                    analysis
-                        .model
-                        .element(e)
-                        .map_or_else(|| e.to_owned(), |x| x.name.clone())
-                };
-                format!("{} → {}", name(&flow.from), name(&flow.to))
-            },
-        )
+    analysis.flow(id).map_or_else(
+        || id.to_owned(),
+        |flow| {
+            let name = |e: &str| {
+                analysis
+                    .element(e)
+                    .map_or_else(|| e.to_owned(), |x| x.name.clone())
+            };
+            format!("{} → {}", name(&flow.from), name(&flow.to))
+        },
+    )
 }
 
 fn boundary_path(analysis: &Analysis, element: &Element) -> String {
@@ -161,18 +155,9 @@ fn components(analysis: &Analysis) -> Vec<(&str, Vec<&Threat>)> {
         .iter()
         .map(|e| e.id.as_str())
         .chain(analysis.model.flows.iter().map(|f| f.id.as_str()));
-    ids.map(|id| {
-        (
-            id,
-            analysis
-                .threats
-                .iter()
-                .filter(|t| t.target == id)
-                .collect::<Vec<_>>(),
-        )
-    })
-    .filter(|(_, list)| !list.is_empty())
-    .collect()
+    ids.map(|id| (id, analysis.threats_on(id).collect::<Vec<_>>()))
+        .filter(|(_, list)| !list.is_empty())
+        .collect()
 }
 
 fn anchor(threat: &Threat) -> String {
@@ -322,7 +307,7 @@ fn mitigation_cell(threat: &Threat) -> String {
 fn write_results(doc: &mut String, analysis: &Analysis) {
     doc.push_str("## Results\n\nFindings grouped by component, most severe first, with the first step of each mitigation for the technologies the component uses. The Discussion section has each finding's full description, the facts that made it apply, its rating, the complete guidance and references.\n\n");
     for (id, threats) in components(analysis) {
-        let heading = match analysis.model.element(id) {
+        let heading = match analysis.element(id) {
             Some(element) => {
                 let place = boundary_path(analysis, element);
                 if place.is_empty() {
@@ -532,7 +517,7 @@ fn write_discussion(doc: &mut String, analysis: &Analysis) {
                 first.severity
             );
         }
-        if let Some(element) = analysis.model.element(id) {
+        if let Some(element) = analysis.element(id) {
             let _ = writeln!(doc, "### {}\n", text(&element.name));
             let _ = writeln!(
                 doc,
@@ -543,12 +528,7 @@ fn write_discussion(doc: &mut String, analysis: &Analysis) {
             );
         } else {
             {
-                let flow = analysis
-                    .model
-                    .flows
-                    .iter()
-                    .find(|f| f.id == id)
-                    .expect("components are elements or flows");
+                let flow = analysis.flow(id).expect("components are elements or flows");
                 let _ = writeln!(doc, "### Flow {}\n", text(&target_name(analysis, id)));
                 let protocol = flow.protocol.as_deref().map_or_else(
                     || "an unstated protocol".to_owned(),
