@@ -49,6 +49,13 @@ pub struct Implication {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+pub struct Trait {
+    pub tag: String,
+    pub phrases: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Vocabulary {
     pub roles: Vec<Role>,
     pub descriptors: Vec<String>,
@@ -57,6 +64,8 @@ pub struct Vocabulary {
     pub flow_verbs: Vec<String>,
     pub attribute_verbs: Vec<String>,
     pub reverse_verbs: Vec<String>,
+    pub consume_verbs: Vec<String>,
+    pub traits: Vec<Trait>,
     pub implications: Vec<Implication>,
 }
 
@@ -156,7 +165,7 @@ impl Lexicon {
                     continue;
                 }
                 if lexeme != Lexeme::Protocol(index)
-                    && lower.len() >= 6
+                    && lower.len() >= 5
                     && lower.chars().all(|c| c.is_ascii_alphabetic())
                 {
                     single_words.push((lower.clone(), index));
@@ -256,14 +265,14 @@ impl Lexicon {
         found
     }
 
-    /// Words of six letters or more that no phrase matched but that are one edit (two for long
+    /// Words of five letters or more that no phrase matched but that are one edit (two for long
     /// words) away from a catalog name: "Postgress", "Kubernets", "Djanog".
     fn add_typos(&self, sentence: &str, found: &mut Vec<Mention>) {
         let mut offset = 0;
         for word in sentence.split(|c: char| !c.is_ascii_alphanumeric()) {
             let start = offset;
             offset += word.len() + 1;
-            if word.len() < 6 || !word.chars().all(|c| c.is_ascii_alphabetic()) {
+            if word.len() < 5 || !word.chars().all(|c| c.is_ascii_alphabetic()) {
                 continue;
             }
             let end = start + word.len();

@@ -44,7 +44,10 @@ const ENTRY_ROLES: [&str; 8] = [
 ];
 
 /// Catalog tags that say which role a technology plays when the text names no role noun.
-const TAG_ROLES: [(&str, &str); 18] = [
+const TAG_ROLES: [(&str, &str); 25] = [
+    ("key-value-cache", "cache"),
+    ("task-queue-worker", "worker"),
+    ("vector-db", "vector-store"),
     ("sql", "database"),
     ("nosql", "database"),
     ("database", "database"),
@@ -53,14 +56,18 @@ const TAG_ROLES: [(&str, &str); 18] = [
     ("stream", "queue"),
     ("message-broker", "queue"),
     ("object-storage", "object-storage"),
-    ("search", "search"),
+    ("serverless-function", "function"),
+    ("cloud-load-balancer", "load-balancer"),
     ("search-engine", "search"),
-    ("vector-db", "vector-store"),
-    ("data-warehouse", "warehouse"),
+    ("search", "search"),
+    ("analytics-warehouse", "warehouse"),
     ("api-gateway", "gateway"),
     ("load-balancer", "load-balancer"),
     ("serverless", "function"),
     ("mobile-client", "mobile-app"),
+    ("mobile-app", "mobile-app"),
+    ("desktop-app", "desktop-app"),
+    ("browser-spa", "frontend"),
     ("http-server", "web-app"),
     ("web-framework", "web-app"),
 ];
@@ -110,6 +117,11 @@ enum Reference {
         generic: bool,
     },
     Technology(usize),
+    /// A role noun named for its purpose: "the cart service", "ledger-api".
+    Named {
+        role: usize,
+        name: String,
+    },
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -138,6 +150,8 @@ struct Reader<'a> {
     assumptions: Vec<String>,
     questions: Vec<String>,
     repeated: usize,
+    /// Flows the text draws from a person straight to a store: drawn through the entry point.
+    via_entry: Vec<(usize, usize, Vec<String>, String)>,
 }
 
 /// Reads a plain-English description into a model. `default_name` names the model when the
@@ -181,6 +195,7 @@ pub fn parse_description(
         assumptions: Vec::new(),
         questions: Vec::new(),
         repeated: 0,
+        via_entry: Vec::new(),
     };
     let mut seen = HashSet::new();
     for sentence in sentences::split(text) {
@@ -189,7 +204,9 @@ pub fn parse_description(
             reader.repeated += 1;
             continue;
         }
-        reader.read(&sentence);
+        for clause in clauses(&reader, &sentence) {
+            reader.read(&clause);
+        }
     }
     if !reader
         .elements
@@ -341,6 +358,20 @@ impl Reader<'_> {
         if from == to {
             return;
         }
+        // Two outside parties talking to each other is outside the system's data flows.
+        if self.elements[from].kind == ElementKind::ExternalEntity
+            && self.elements[to].kind == ElementKind::ExternalEntity
+        {
+            return;
+        }
+        // People do not write to a database directly: they use the application, which does.
+        if self.elements[from].role.starts_with("actor:")
+            && self.elements[to].kind == ElementKind::DataStore
+        {
+            self.via_entry
+                .push((from, to, data.to_vec(), note.to_owned()));
+            return;
+        }
         let index =
             if let Some(found) = self.flows.iter().position(|f| f.from == from && f.to == to) {
                 found
@@ -387,6 +418,12 @@ impl Reader<'_> {
                 Lexeme::FlowVerb | Lexeme::AttributeVerb | Lexeme::ReverseVerb
             )
         });
+        let verb_word = verb_at
+            .map(|i| lower_text(text, &mentions[i]))
+            .unwrap_or_default();
+        let consumes = self.vocabulary.consume_verbs.contains(&verb_word);
+        // "X is a Y that ...": Y describes X, whatever verb the relative clause adds.
+        let copula = matches!(verb_word.as_str(), "is" | "are" | "was" | "were");
         let verb = verb_at.map_or(Verb::None, |i| match mentions[i].lexeme {
             Lexeme::AttributeVerb => Verb::Attribute,
             Lexeme::ReverseVerb => Verb::Reverse,
@@ -418,6 +455,9 @@ impl Reader<'_> {
         let mut protocols: Vec<usize> = Vec::new();
         let mut data: Vec<String> = Vec::new();
         let mut skip_next = false;
+        // "PostgreSQL on RDS", "Postgres (Aurora)": the second store technology hosts the first.
+        let mut hosted_stores: Vec<(bool, usize, usize)> = Vec::new();
+        let mut last_store: Option<(usize, bool, usize, ElementKind)> = None;
         for (i, mention) in mentions.iter().enumerate() {
             if skip_next {
                 skip_next = false;
@@ -483,6 +523,24 @@ impl Reader<'_> {
                     }
                     None
                 }
+                Lexeme::Role(role)
+                    if purpose_name(
+                        text,
+                        mention,
+                        &mentions[..i],
+                        &self.vocabulary.roles[role].role,
+                    )
+                    .is_some() =>
+                {
+                    let name = purpose_name(
+                        text,
+                        mention,
+                        &mentions[..i],
+                        &self.vocabulary.roles[role].role,
+                    )
+                    .unwrap_or_default();
+                    Some(Reference::Named { role, name })
+                }
                 Lexeme::Role(role) => {
                     let phrase = lower_text(text, mention);
                     let unknown = unknown_product_before(text, mention.start, &mentions[..i]);
@@ -518,11 +576,77 @@ impl Reader<'_> {
                 Lexeme::FlowVerb | Lexeme::AttributeVerb | Lexeme::ReverseVerb => None,
             };
             if let Some(reference) = reference {
-                if after_verb {
-                    objects.push(reference);
-                } else {
-                    subjects.push(reference);
+                // What kind of element the reference names, to join "PostgreSQL on RDS" and
+                // "a REST API built with Spring Boot" into one element each.
+                let anchor_kind = match &reference {
+                    Reference::Technology(t)
+                    | Reference::Role {
+                        technology: Some(t),
+                        ..
+                    } => match self.technology(*t).implies {
+                        Implies::DataStore => Some(ElementKind::DataStore),
+                        Implies::Process => Some(ElementKind::Process),
+                        _ => None,
+                    },
+                    Reference::Role { role, .. } | Reference::Named { role, .. } => {
+                        Some(self.vocabulary.roles[*role].kind)
+                    }
+                    _ => None,
+                };
+                let joining_technology = match &reference {
+                    Reference::Technology(t) => Some(*t),
+                    _ => None,
+                };
+                if let (Some(t), Some(kind), Some((end, side, index, anchor))) =
+                    (joining_technology, anchor_kind, last_store)
+                    && kind == anchor
+                {
+                    let between = text[end..mention.start]
+                        .trim()
+                        .trim_matches(|c| c == '(' || c == ',')
+                        .trim()
+                        .to_lowercase();
+                    let connectors: &[&str] = if kind == ElementKind::DataStore {
+                        &[
+                            "on",
+                            "in",
+                            "",
+                            "via",
+                            "hosted on",
+                            "running on",
+                            "on amazon",
+                            "on aws",
+                            "managed by",
+                        ]
+                    } else {
+                        &[
+                            "",
+                            "built with",
+                            "built on",
+                            "written in",
+                            "using",
+                            "based on",
+                            "powered by",
+                            "on",
+                            "in",
+                        ]
+                    };
+                    if connectors.contains(&between.as_str()) {
+                        hosted_stores.push((side, index, t));
+                        last_store = None;
+                        continue;
+                    }
                 }
+                let list = if after_verb {
+                    &mut objects
+                } else {
+                    &mut subjects
+                };
+                list.push(reference);
+                last_store =
+                    anchor_kind.map(|kind| (mention.end, after_verb, list.len() - 1, kind));
+            } else if !matches!(mention.lexeme, Lexeme::Descriptor | Lexeme::AttributeVerb) {
+                last_store = None;
             }
         }
         if text.to_ascii_lowercase().contains("tls") || text.to_ascii_lowercase().contains("ssl") {
@@ -530,19 +654,46 @@ impl Reader<'_> {
         }
 
         // 3. Resolve subjects, then objects (which may be the subject under another name).
-        let subject_elements: Vec<usize> = subjects
+        let mut subject_elements: Vec<usize> = subjects
             .iter()
             .filter_map(|r| self.resolve(r, &[], verb, &note))
             .collect();
+        // "The messages are saved in Postgres": no one is named, so the process the text is
+        // about does it.
+        if subject_elements.is_empty()
+            && matches!(verb, Verb::Flow { .. })
+            && let Some(process) = self.last_process()
+        {
+            subject_elements.push(process);
+        }
         let object_elements: Vec<usize> = objects
             .iter()
-            .filter_map(|r| self.resolve(r, &subject_elements, verb, &note))
+            .filter_map(|r| {
+                self.resolve(
+                    r,
+                    &subject_elements,
+                    if copula { Verb::Attribute } else { verb },
+                    &note,
+                )
+            })
             .collect();
         for &e in subject_elements.iter().chain(&object_elements) {
             if !self.elements[e].notes.contains(&note) {
                 self.elements[e].notes.push(note.clone());
             }
         }
+        for (after_verb, index, t) in hosted_stores {
+            let list = if after_verb {
+                &object_elements
+            } else {
+                &subject_elements
+            };
+            if let Some(&store) = list.get(index) {
+                self.attach_technology(store, self.technology(t));
+            }
+        }
+        self.apply_traits(text, &subject_elements, &object_elements);
+        self.co_locate(text, &subject_elements, &object_elements, &note);
 
         // 4. Libraries join the process the sentence is about; platforms host it.
         let host = subject_elements
@@ -556,8 +707,14 @@ impl Reader<'_> {
                     .find(|&e| self.elements[e].kind == ElementKind::Process)
             })
             .or_else(|| self.last_process());
+        let in_sentence: Vec<usize> = subject_elements
+            .iter()
+            .chain(&object_elements)
+            .copied()
+            .collect();
         for &library in &libraries {
             let technology = self.technology(library);
+            let host = self.library_host(technology, &in_sentence).or(host);
             let host = host.unwrap_or_else(|| {
                 let created = self.add_element("Application".into(), ElementKind::Process, "backend".into(), &[], note.clone());
                 self.assumptions.push(format!(
@@ -593,7 +750,10 @@ impl Reader<'_> {
             Verb::Flow { allows } => {
                 for &s in &subject_elements {
                     for &o in &object_elements {
-                        if allows && is_actor(self, o) {
+                        let from_queue = consumes
+                            && (self.elements[o].role == "queue"
+                                || self.all_tags(o).iter().any(|t| t == "message-broker"));
+                        if (allows && is_actor(self, o)) || from_queue {
                             self.flow(o, s, &data, protocol.as_deref(), &note);
                         } else {
                             self.flow(s, o, &data, protocol.as_deref(), &note);
@@ -683,6 +843,31 @@ impl Reader<'_> {
                 note,
             )),
             Reference::Technology(t) => Some(self.resolve_technology(*t, subjects, note)),
+            Reference::Named { role, name } => {
+                let kind = self.vocabulary.roles[*role].kind;
+                if verb == Verb::Attribute
+                    && let Some(subject) = subjects
+                        .iter()
+                        .copied()
+                        .find(|&s| self.elements[s].kind == kind)
+                {
+                    return Some(subject);
+                }
+                let key = format!("named:{}", name.to_lowercase());
+                if let Some(found) = self.elements.iter().position(|e| e.role == key) {
+                    self.touch(found);
+                    return Some(found);
+                }
+                let role_def = &self.vocabulary.roles[*role];
+                let unique = self.unique_name(name);
+                Some(self.add_element(
+                    unique,
+                    role_def.kind,
+                    key,
+                    &role_def.tags.clone(),
+                    note.to_owned(),
+                ))
+            }
         }
     }
 
@@ -817,10 +1002,11 @@ impl Reader<'_> {
         };
         // "The web application uses the Flask framework": what the subject is built on.
         if kind == ElementKind::Process
-            && let Some(subject) = subjects
-                .iter()
-                .copied()
-                .find(|&s| self.elements[s].kind == kind && self.elements[s].primary.is_none())
+            && let Some(subject) = subjects.iter().copied().find(|&s| {
+                self.elements[s].kind == kind
+                    && self.elements[s].primary.is_none()
+                    && client_fits(technology, &self.elements[s].role)
+            })
         {
             self.attach_technology(subject, technology);
             return subject;
@@ -874,6 +1060,117 @@ impl Reader<'_> {
             self.elements[created].boundary = Some(boundary);
         }
         created
+    }
+
+    /// "MySQL runs on the same server": the store and the process share one host boundary.
+    fn co_locate(&mut self, text: &str, subjects: &[usize], objects: &[usize], note: &str) {
+        let lower = text.to_lowercase();
+        let same_host = [
+            "same host",
+            "same server",
+            "same machine",
+            "same vm",
+            "same virtual machine",
+            "same instance",
+            "same box",
+            "same droplet",
+        ]
+        .iter()
+        .any(|p| lower.contains(p));
+        if !same_host {
+            return;
+        }
+        let in_sentence: Vec<usize> = subjects.iter().chain(objects).copied().collect();
+        let store = in_sentence
+            .iter()
+            .copied()
+            .find(|&e| self.elements[e].kind == ElementKind::DataStore);
+        let process = in_sentence
+            .iter()
+            .copied()
+            .find(|&e| self.elements[e].kind == ElementKind::Process)
+            .or_else(|| self.last_process());
+        let (Some(store), Some(process)) = (store, process) else {
+            return;
+        };
+        let existing = self.elements[process]
+            .boundary
+            .filter(|&b| self.boundaries[b].kind == BoundaryKind::Host);
+        let host = if let Some(host) = existing {
+            host
+        } else {
+            let parent = self.elements[process].boundary;
+            let name = format!("{} host", self.elements[process].name);
+            let host = self.boundary(&format!("host:{name}"), &name, BoundaryKind::Host, parent);
+            self.elements[process].boundary = Some(host);
+            host
+        };
+        self.elements[store].boundary = Some(host);
+        self.assumptions.push(format!(
+            "{} and {} share one host, as {note} says: their connection is treated as local.",
+            self.elements[process].name, self.elements[store].name
+        ));
+    }
+
+    /// "multi-tenant", "uploads": words that give the process the sentence is about a tag.
+    fn apply_traits(&mut self, text: &str, subjects: &[usize], objects: &[usize]) {
+        let lower = text.to_lowercase();
+        let bounded = |phrase: &str| {
+            lower.match_indices(phrase).any(|(i, _)| {
+                let before = lower[..i]
+                    .chars()
+                    .next_back()
+                    .is_none_or(|c| !c.is_alphanumeric());
+                let after = lower[i + phrase.len()..]
+                    .chars()
+                    .next()
+                    .is_none_or(|c| !c.is_alphanumeric());
+                before && after
+            })
+        };
+        for t in &self.vocabulary.traits {
+            if !t.phrases.iter().any(|p| bounded(p)) {
+                continue;
+            }
+            let process = subjects
+                .iter()
+                .chain(objects)
+                .copied()
+                .find(|&e| self.elements[e].kind == ElementKind::Process)
+                .or_else(|| self.last_process());
+            if let Some(process) = process
+                && !self.elements[process].tags.contains(&t.tag)
+            {
+                self.elements[process].tags.push(t.tag.clone());
+            }
+        }
+    }
+
+    /// The process a library most likely lives in: the one in the sentence, else the one whose
+    /// technologies share the library's language or ecosystem tags.
+    fn library_host(&self, library: &Technology, in_sentence: &[usize]) -> Option<usize> {
+        let score = |e: usize| {
+            self.all_tags(e)
+                .iter()
+                .filter(|t| library.tags.contains(t))
+                .count()
+        };
+        let sentence_process = in_sentence
+            .iter()
+            .copied()
+            .find(|&e| self.elements[e].kind == ElementKind::Process);
+        let best = self
+            .recency
+            .iter()
+            .rev()
+            .copied()
+            .filter(|&e| self.elements[e].kind == ElementKind::Process)
+            .max_by_key(|&e| (score(e), in_sentence.contains(&e)));
+        match (sentence_process, best) {
+            (Some(s), Some(b)) if score(b) > score(s) && score(s) == 0 => Some(b),
+            (Some(s), _) => Some(s),
+            (None, b) => b,
+        }
     }
 
     fn single_unbuilt_process(&self) -> Option<usize> {
@@ -1013,6 +1310,23 @@ impl Reader<'_> {
                         ));
                     }
                 }
+            }
+        }
+
+        // A person "storing" something in a store does it through the entry point.
+        if let Some(entry) = ENTRY_ROLES
+            .iter()
+            .find_map(|role| self.elements.iter().position(|e| e.role == *role))
+            .or_else(|| {
+                self.elements
+                    .iter()
+                    .position(|e| e.kind == ElementKind::Process)
+            })
+        {
+            for (from, to, data, note) in std::mem::take(&mut self.via_entry) {
+                let through = format!("{note}, through {}", self.elements[entry].name);
+                self.flow(from, entry, &data, None, &through);
+                self.flow(entry, to, &data, None, &through);
             }
         }
 
@@ -1346,6 +1660,190 @@ fn unknown_product_before(text: &str, at: usize, earlier: &[Mention]) -> Option<
             .all(|c| c.is_alphanumeric() || c == '-' || c == '.')
         && !NOT_PRODUCTS.contains(&word.to_lowercase().as_str());
     (!covered && !first_word_of_sentence && looks_like_name).then(|| word.to_owned())
+}
+
+/// Splits a sentence into clauses joined by ", and", ", while", ", but", "; " when each side
+/// has its own verb: "Buyers log in with Devise, and sellers connect through Stripe".
+fn clauses(reader: &Reader<'_>, sentence: &Sentence) -> Vec<Sentence> {
+    let has_verb = |text: &str| {
+        reader.lexicon.mentions(text).iter().any(|m| {
+            matches!(
+                m.lexeme,
+                Lexeme::FlowVerb | Lexeme::AttributeVerb | Lexeme::ReverseVerb
+            )
+        })
+    };
+    let mut parts = vec![sentence.text.clone()];
+    for joiner in [
+        ", and ",
+        ", while ",
+        ", but ",
+        ", so that ",
+        ", which ",
+        " and then ",
+    ] {
+        let mut next = Vec::new();
+        for part in parts {
+            let pieces: Vec<&str> = part.split(joiner).collect();
+            if pieces.len() > 1 && pieces.iter().all(|p| has_verb(p)) {
+                next.extend(pieces.iter().map(|p| (*p).to_owned()));
+            } else {
+                next.push(part);
+            }
+        }
+        parts = next;
+    }
+    parts
+        .into_iter()
+        .map(|text| Sentence {
+            text,
+            line: sentence.line,
+        })
+        .collect()
+}
+
+/// Client platforms (iOS, Android, Electron, React in the browser) are elements of their own:
+/// they never become what a backend is built on.
+fn client_fits(technology: &Technology, subject_role: &str) -> bool {
+    let client = [
+        "mobile-app",
+        "mobile-client",
+        "desktop-app",
+        "browser-spa",
+        "spa-client",
+    ];
+    !technology.tags.iter().any(|t| client.contains(&t.as_str()))
+        || matches!(subject_role, "mobile-app" | "desktop-app" | "frontend")
+}
+
+/// Roles a purpose word can name ("cart service", "orders database", "billing worker").
+const NAMEABLE_ROLES: [&str; 10] = [
+    "backend",
+    "api",
+    "worker",
+    "function",
+    "pipeline",
+    "database",
+    "queue",
+    "cache",
+    "object-storage",
+    "frontend",
+];
+
+/// Words before a role noun that do not name a purpose.
+const NOT_PURPOSES: [&str; 48] = [
+    "the",
+    "a",
+    "an",
+    "our",
+    "its",
+    "their",
+    "this",
+    "that",
+    "these",
+    "those",
+    "each",
+    "every",
+    "new",
+    "main",
+    "existing",
+    "separate",
+    "single",
+    "internal",
+    "external",
+    "public",
+    "private",
+    "small",
+    "simple",
+    "web",
+    "mobile",
+    "same",
+    "other",
+    "another",
+    "one",
+    "two",
+    "all",
+    "both",
+    "central",
+    "shared",
+    "own",
+    "custom",
+    "dedicated",
+    "legacy",
+    "backend",
+    "front",
+    "back",
+    "big",
+    "to",
+    "and",
+    "or",
+    "of",
+    "with",
+    "in",
+];
+
+/// The name a role noun is given by the words right before it: "the cart service" -> "Cart
+/// service", "ledger-api" -> "ledger-api". `None` when no purpose word stands there.
+fn purpose_name(text: &str, mention: &Mention, earlier: &[Mention], role: &str) -> Option<String> {
+    if !NAMEABLE_ROLES.contains(&role) {
+        return None;
+    }
+    let phrase = &text[mention.start..mention.end];
+    let bytes = text.as_bytes();
+    // An identifier written as one hyphenated token: "ledger-api", "balance-svc".
+    if mention.start > 0 && bytes[mention.start - 1] == b'-' {
+        let start = text[..mention.start]
+            .rfind(|c: char| !(c.is_alphanumeric() || c == '-' || c == '_'))
+            .map_or(0, |i| i + 1);
+        let token = &text[start..mention.end];
+        return (token.len() > phrase.len() + 1).then(|| token.to_owned());
+    }
+    let before = &text[..mention.start];
+    let words: Vec<(usize, &str)> = before
+        .split_whitespace()
+        .rev()
+        .take(2)
+        .map(|w| (before.rfind(w).unwrap_or(0), w))
+        .collect();
+    let mut purpose: Vec<&str> = Vec::new();
+    for (at, word) in words {
+        let lower = word.to_lowercase();
+        let covered = earlier.iter().any(|m| {
+            m.start < at + word.len() && at < m.end && !matches!(m.lexeme, Lexeme::Data(_))
+        });
+        let plain = word.chars().all(|c| c.is_alphabetic() || c == '-') && word.len() >= 3;
+        let first_word = before[..at].trim().is_empty();
+        let capitalised = word.chars().next().is_some_and(char::is_uppercase);
+        if covered
+            || !plain
+            || NOT_PURPOSES.contains(&lower.as_str())
+            || (capitalised && !first_word)
+        {
+            break;
+        }
+        purpose.insert(0, word);
+    }
+    if purpose.is_empty() {
+        return None;
+    }
+    // "the OpenAI embeddings API" is OpenAI's API, not a service of ours named "embeddings".
+    let first_at = before.rfind(purpose[0]).unwrap_or(0);
+    let product_before = earlier.iter().any(|m| {
+        matches!(m.lexeme, Lexeme::Technology(_)) && before[m.end..first_at].trim().is_empty()
+    });
+    if product_before {
+        return None;
+    }
+    let noun = match phrase.to_lowercase().as_str() {
+        "svc" => "service".to_owned(),
+        "db" => "database".to_owned(),
+        "api" | "apis" => "API".to_owned(),
+        other => other.to_owned(),
+    };
+    Some(format!(
+        "{} {noun}",
+        capitalise(&purpose.join(" ").to_lowercase())
+    ))
 }
 
 /// Capitalised words that are not product names.
