@@ -100,6 +100,13 @@ pub enum CliError {
     /// A user rule pack does not compile: one line per problem, with file:line:column.
     #[error("the rule pack has {} problem(s):\n{}", .0.len(), .0.join("\n"))]
     RulePack(Vec<String>),
+    /// `--fail-on` found unresolved findings at or above its threshold.
+    #[error("gate failed: {} {}finding(s) at or above {threshold} are open:\n  {}", findings.len(), if *new_only { "new " } else { "" }, findings.join("\n  "))]
+    Gate {
+        threshold: String,
+        new_only: bool,
+        findings: Vec<String>,
+    },
     #[error("cannot read {}: {source}", path.display())]
     Read {
         path: PathBuf,
@@ -116,6 +123,7 @@ impl CliError {
     pub fn exit_code(&self) -> u8 {
         match self {
             Self::Input { .. } | Self::Unusable(_) | Self::RulePack(_) => 2,
+            Self::Gate { .. } => 1,
             Self::Read { .. } | Self::Write { .. } => 3,
         }
     }

@@ -141,6 +141,25 @@ fn sniff(bytes: &[u8]) -> Option<Format> {
         .then_some(Format::Yaml)
 }
 
+/// Reads a tracking file (`--tracking FILE`).
+pub fn read_tracking(path: &Path) -> Result<Vec<threatscribe_model::TrackingEntry>, CliError> {
+    let text = std::fs::read_to_string(path).map_err(|source| CliError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    threatscribe_intake::parse_tracking(&text).map_err(|error| {
+        let shown = path.display().to_string();
+        CliError::Input {
+            path: shown.clone(),
+            problems: error
+                .diagnostics()
+                .iter()
+                .map(|d| InputProblem::new(&shown, &text, d))
+                .collect(),
+        }
+    })
+}
+
 fn too_large(path: &str) -> CliError {
     CliError::Unusable(format!(
         "{path} is larger than {} MiB, the most threatscribe reads",

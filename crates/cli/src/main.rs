@@ -4,6 +4,7 @@
 // Doc comments here are `--help` text shown in a terminal, where Markdown backticks would print.
 #![allow(clippy::doc_markdown)]
 
+mod clock;
 mod commands;
 mod error;
 mod input;
@@ -18,7 +19,7 @@ use clap::{Parser, Subcommand};
 /// written for the technologies you use, risk ratings, a data flow diagram, and the
 /// assumptions and open questions, offline.
 ///
-/// Exit codes: 0 success; 1 a gate failed (reserved for --fail-on); 2 invalid input or usage
+/// Exit codes: 0 success; 1 the --fail-on gate found open findings at or above its severity; 2 invalid input or usage
 /// (the message says what and where, as file:line:column); 3 an input or output file could not
 /// be read or written.
 #[derive(Debug, Parser)]
@@ -38,6 +39,7 @@ struct Cli {
 enum Command {
     Analyze(commands::analyze::Args),
     Init(commands::init::Args),
+    Diff(commands::diff::Args),
     Validate(commands::validate::Args),
     Schema(commands::schema::Args),
     Kb(commands::kb::Args),
@@ -60,6 +62,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Analyze(args) => commands::analyze::run(&args),
         Command::Init(args) => commands::init::run(&args),
+        Command::Diff(args) => commands::diff::run(&args),
         Command::Validate(args) => commands::validate::run(&args),
         Command::Schema(args) => commands::schema::run(&args),
         Command::Kb(args) => commands::kb::run(&args),

@@ -12,6 +12,18 @@ pub fn write(path: Option<&Path>, bytes: &[u8]) -> Result<(), CliError> {
     match path {
         None => write_stdout(bytes),
         Some(p) if p.as_os_str() == "-" => write_stdout(bytes),
+        // A device or pipe (`/dev/null`, `/dev/stdout`, a FIFO) is written to, never replaced.
+        Some(path) if path.exists() && !path.is_file() && !path.is_dir() => {
+            let fail = |source| CliError::Write {
+                path: path.to_path_buf(),
+                source,
+            };
+            let mut file = std::fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .map_err(fail)?;
+            file.write_all(bytes).map_err(fail)
+        }
         Some(path) => {
             let directory = path
                 .parent()

@@ -283,3 +283,17 @@ fn schema_report_prints_the_report_schema() {
     assert_eq!(schema["title"], "threatscribe report");
     assert!(schema["properties"]["threats"].is_object());
 }
+
+#[cfg(unix)]
+#[test]
+fn writing_to_a_device_writes_through_it_and_never_replaces_it() {
+    use std::os::unix::fs::FileTypeExt as _;
+    threatscribe()
+        .args(["analyze", BLOG, "-q", "-o", "/dev/null"])
+        .assert()
+        .success();
+    let kind = std::fs::metadata("/dev/null")
+        .expect("/dev/null")
+        .file_type();
+    assert!(kind.is_char_device(), "/dev/null must stay a device");
+}

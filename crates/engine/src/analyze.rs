@@ -6,7 +6,7 @@ use serde::Serialize;
 use threatscribe_kb::{KnowledgeBase, Layer, Rule, Subject as RuleSubject};
 use threatscribe_model::{
     Classification, Element, ElementKind, Flow, Mitigation, Model, Severity, Status, TechGuidance,
-    Threat,
+    Threat, Tracking, TrackingEntry,
 };
 
 use crate::context::{Context, Exposure};
@@ -53,6 +53,8 @@ pub struct Analysis {
     pub assumptions: Vec<String>,
     pub questions: Vec<String>,
     pub log: Vec<LogEntry>,
+    /// Tracking entries that expired or match no finding, in words.
+    pub tracking_notes: Vec<String>,
     /// Display names of the catalog technologies and protocols the model names, by id.
     pub technology_names: BTreeMap<String, String>,
     /// Positions by id, so renderers look things up in constant time on large models.
@@ -103,9 +105,15 @@ struct Hit<'a> {
     mitigated_by: Option<String>,
 }
 
-/// Runs the analyst and reviewer on `model`. Deterministic: the same model gives the same
-/// analysis, in the same order.
+/// Runs the analyst and reviewer on `model`, without a date: tracking entries never expire.
 pub fn analyze(model: &Model, kb: &KnowledgeBase) -> Analysis {
+    analyze_on(model, kb, None)
+}
+
+/// Runs the analyst and reviewer on `model` as of `today` (YYYY-MM-DD), which decides whether
+/// tracking entries with an `expires` date still hold. Deterministic: the same model and date
+/// give the same analysis, in the same order.
+pub fn analyze_on(model: &Model, kb: &KnowledgeBase, today: Option<&str>) -> Analysis {
     let context = Context::new(model, kb);
     let mut log = Vec::new();
 
@@ -150,6 +158,22 @@ pub fn analyze(model: &Model, kb: &KnowledgeBase) -> Analysis {
         role: Role::Reviewer,
         message: rating_summary(&threats),
     });
+    let tracking_notes = apply_tracking(&mut threats, &model.tracking, today);
+    if !model.tracking.is_empty() {
+        let tracked = threats.iter().filter(|t| t.tracking.is_some()).count();
+        log.push(LogEntry {
+            role: Role::Reviewer,
+            message: format!(
+                "Applied {} tracking entries to {tracked} findings{}.",
+                model.tracking.len(),
+                if tracking_notes.is_empty() {
+                    String::new()
+                } else {
+                    format!("; {}", tracking_notes.join("; "))
+                }
+            ),
+        });
+    }
 
     let coverage = coverage_matrix(&context, &threats);
     let gaps: Vec<String> = coverage
@@ -172,36 +196,11 @@ pub fn analyze(model: &Model, kb: &KnowledgeBase) -> Analysis {
 
     let assumptions = assumptions(&context);
     let questions = questions(&context, &threats);
-    let technology_names = model
-        .elements
-        .iter()
-        .flat_map(|e| e.technologies.iter())
-        .chain(model.flows.iter().filter_map(|f| f.protocol.as_ref()))
-        .filter_map(|id| kb.catalog.get(id).map(|t| (id.clone(), t.name.clone())))
-        .collect();
-    let index = Index {
-        elements: model
-            .elements
-            .iter()
-            .enumerate()
-            .map(|(i, e)| (e.id.clone(), i))
-            .collect(),
-        flows: model
-            .flows
-            .iter()
-            .enumerate()
-            .map(|(i, f)| (f.id.clone(), i))
-            .collect(),
-        threats: threats.iter().enumerate().fold(
-            HashMap::new(),
-            |mut map: HashMap<String, Vec<usize>>, (i, t)| {
-                map.entry(t.target.clone()).or_default().push(i);
-                map
-            },
-        ),
-    };
+    let technology_names = technology_names(model, kb);
+    let index = Index::build(model, &threats);
     Analysis {
         index,
+        tracking_notes,
         model: model.clone(),
         threats,
         coverage,
@@ -210,6 +209,109 @@ pub fn analyze(model: &Model, kb: &KnowledgeBase) -> Analysis {
         log,
         technology_names,
     }
+}
+
+/// Display names of the catalog technologies and protocols the model names, by id.
+fn technology_names(model: &Model, kb: &KnowledgeBase) -> BTreeMap<String, String> {
+    model
+        .elements
+        .iter()
+        .flat_map(|e| e.technologies.iter())
+        .chain(model.flows.iter().filter_map(|f| f.protocol.as_ref()))
+        .filter_map(|id| kb.catalog.get(id).map(|t| (id.clone(), t.name.clone())))
+        .collect()
+}
+
+impl Index {
+    fn build(model: &Model, threats: &[Threat]) -> Self {
+        Index {
+            elements: model
+                .elements
+                .iter()
+                .enumerate()
+                .map(|(i, e)| (e.id.clone(), i))
+                .collect(),
+            flows: model
+                .flows
+                .iter()
+                .enumerate()
+                .map(|(i, f)| (f.id.clone(), i))
+                .collect(),
+            threats: threats.iter().enumerate().fold(
+                HashMap::new(),
+                |mut map: HashMap<String, Vec<usize>>, (i, t)| {
+                    map.entry(t.target.clone()).or_default().push(i);
+                    map
+                },
+            ),
+        }
+    }
+}
+
+/// Sets each finding's status from the most specific tracking entry that names it (an exact id
+/// beats `RULE@*`, which beats `*@target`), turns lapsed decisions back to open, and fills the
+/// residual severity. Returns notes on expired entries and entries that match nothing.
+fn apply_tracking(
+    threats: &mut [Threat],
+    entries: &[TrackingEntry],
+    today: Option<&str>,
+) -> Vec<String> {
+    let mut notes = Vec::new();
+    for threat in threats.iter_mut() {
+        let best = entries
+            .iter()
+            .filter(|e| e.matches(&threat.id))
+            .max_by_key(|e| {
+                (
+                    e.specificity(),
+                    std::cmp::Reverse(entries.iter().position(|x| std::ptr::eq(x, *e))),
+                )
+            });
+        if let Some(entry) = best {
+            let expired = entry
+                .expires
+                .as_deref()
+                .zip(today)
+                .is_some_and(|(expires, today)| expires < today);
+            threat.status = if expired { Status::Open } else { entry.status };
+            if expired {
+                notes.push(format!(
+                    "the {} decision on {} expired on {}: counted as open again",
+                    entry.status,
+                    threat.id,
+                    entry.expires.as_deref().unwrap_or_default()
+                ));
+            }
+            threat.tracking = Some(Tracking {
+                entry: entry.clone(),
+                expired,
+            });
+        }
+        threat.residual_severity = match threat.status {
+            Status::Open | Status::InProgress | Status::Accepted | Status::Transferred => {
+                Some(threat.severity)
+            }
+            Status::Mitigated => Some(Severity::Low),
+            Status::FalsePositive => None,
+        };
+    }
+    for entry in entries {
+        if !threats.iter().any(|t| entry.matches(&t.id)) {
+            let closest = threats
+                .iter()
+                .map(|t| (strsim::jaro_winkler(&entry.threat, &t.id), t.id.as_str()))
+                .max_by(|a, b| a.0.total_cmp(&b.0).then_with(|| b.1.cmp(a.1)))
+                .map(|(_, id)| id);
+            notes.push(match closest {
+                Some(id) => format!(
+                    "tracking entry `{}` matches no finding (closest: `{id}`)",
+                    entry.threat
+                ),
+                None => format!("tracking entry `{}` matches no finding", entry.threat),
+            });
+        }
+    }
+    notes
 }
 
 /// The analyst: every rule on every element or flow it is about.
@@ -528,6 +630,8 @@ fn build_threat(hit: &Hit<'_>, context: &Context<'_>) -> Threat {
         capec: rule.capec.clone(),
         owasp: rule.owasp.clone(),
         mitigations,
+        residual_severity: None,
+        tracking: None,
         status: if hit.mitigated_by.is_some() {
             Status::Mitigated
         } else {

@@ -17,6 +17,6 @@ mod evaluate;
 pub mod rating;
 mod text;
 
-pub use analyze::{Analysis, LogEntry, Role, analyze};
+pub use analyze::{Analysis, LogEntry, Role, analyze, analyze_on};
 pub use coverage::{CoverageCell, CoverageRow, applicable_categories};
 pub use text::join_names;

@@ -21,4 +21,6 @@ pub use emit::model_to_yaml;
 pub use model_file::{
     BoundaryEntry, DataAssetEntry, ElementEntry, FlowEntry, ModelFile, model_file_schema,
 };
-pub use validate::{Format, ParsedModel, SourceMap, parse_model, parse_model_value};
+pub use validate::{
+    Format, ParsedModel, SourceMap, parse_model, parse_model_value, parse_tracking,
+};

@@ -39,6 +39,44 @@ pub struct ModelFile {
     /// What you could not find out; the report lists them among its open questions.
     #[serde(default)]
     pub questions: Vec<String>,
+    /// Decisions about findings: status, justification, owner, ticket, dates.
+    #[serde(default)]
+    pub tracking: Vec<TrackingEntryRaw>,
+}
+
+/// A decision about one finding or a pattern of findings.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TrackingEntryRaw {
+    /// A threat id (`WEB003@web-app`), `RULE@*` (every target of a rule) or `*@ID` (every rule on
+    /// one element or flow).
+    #[schemars(with = "String")]
+    pub threat: Spanned<String>,
+    /// `open`, `in-progress`, `mitigated`, `accepted`, `transferred` or `false-positive`.
+    #[schemars(with = "threatscribe_model::Status")]
+    pub status: Spanned<String>,
+    /// Why; required for `accepted` and `false-positive`.
+    #[serde(default)]
+    pub justification: Option<String>,
+    #[serde(default)]
+    pub owner: Option<String>,
+    #[serde(default)]
+    pub ticket: Option<String>,
+    /// When the decision was taken, YYYY-MM-DD.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub date: Option<Spanned<String>>,
+    /// When the decision lapses, YYYY-MM-DD: an expired acceptance counts as open again.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub expires: Option<Spanned<String>>,
+}
+
+/// A tracking file kept apart from the model (`--tracking FILE`).
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TrackingFile {
+    pub tracking: Vec<TrackingEntryRaw>,
 }
 
 /// A person, process or data store.

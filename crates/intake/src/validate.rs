@@ -213,6 +213,106 @@ fn check_properties(
     }
 }
 
+/// True for a calendar date written YYYY-MM-DD.
+fn is_iso_date(text: &str) -> bool {
+    let parts: Vec<&str> = text.split('-').collect();
+    let number = |s: &str, len: usize| s.len() == len && s.bytes().all(|b| b.is_ascii_digit());
+    parts.len() == 3
+        && number(parts[0], 4)
+        && number(parts[1], 2)
+        && number(parts[2], 2)
+        && (1..=12).contains(&parts[1].parse::<u32>().unwrap_or(0))
+        && (1..=31).contains(&parts[2].parse::<u32>().unwrap_or(0))
+}
+
+/// Checks tracking entries: a known status, a justification where one is required, dates
+/// written YYYY-MM-DD, a threat id or pattern of the form RULE@TARGET.
+pub(crate) fn tracking_entries(
+    raw: &[crate::model_file::TrackingEntryRaw],
+    errors: &mut Vec<Diagnostic>,
+) -> Vec<threatscribe_model::TrackingEntry> {
+    use threatscribe_model::Status;
+    let mut out = Vec::new();
+    for entry in raw {
+        let threat = entry.threat.value.trim();
+        let well_formed = threat
+            .split_once('@')
+            .is_some_and(|(rule, target)| !rule.is_empty() && !target.is_empty());
+        if !well_formed {
+            errors.push(
+                Diagnostic::error(
+                    at(&entry.threat),
+                    format!("tracking entry `{threat}` is not a threat id"),
+                )
+                .with_hint(
+                    "write RULE@TARGET, like WEB003@web-app, or a pattern: WEB003@* or *@web-app",
+                ),
+            );
+        }
+        let Some(status) = parse_enum(
+            &entry.status,
+            &Status::ALL,
+            Status::as_str,
+            "tracking status",
+            errors,
+        ) else {
+            continue;
+        };
+        let justified = entry
+            .justification
+            .as_deref()
+            .is_some_and(|j| !j.trim().is_empty());
+        if matches!(status, Status::Accepted | Status::FalsePositive) && !justified {
+            errors.push(
+                Diagnostic::error(
+                    at(&entry.status),
+                    format!("a `{status}` decision on `{threat}` needs a `justification`"),
+                )
+                .with_hint("say why the risk is acceptable or why the finding does not apply"),
+            );
+        }
+        for date in [&entry.date, &entry.expires].into_iter().flatten() {
+            if !is_iso_date(date.value.trim()) {
+                errors.push(
+                    Diagnostic::error(at(date), format!("`{}` is not a date", date.value))
+                        .with_hint("write YYYY-MM-DD, e.g. 2027-03-31"),
+                );
+            }
+        }
+        out.push(threatscribe_model::TrackingEntry {
+            threat: threat.to_owned(),
+            status,
+            justification: entry.justification.clone(),
+            owner: entry.owner.clone(),
+            ticket: entry.ticket.clone(),
+            date: entry.date.as_ref().map(|d| d.value.trim().to_owned()),
+            expires: entry.expires.as_ref().map(|d| d.value.trim().to_owned()),
+        });
+    }
+    out
+}
+
+/// Reads a tracking file (`tracking:` and a list of entries), kept apart from the model.
+pub fn parse_tracking(text: &str) -> Result<Vec<threatscribe_model::TrackingEntry>, IntakeError> {
+    let file: crate::model_file::TrackingFile =
+        serde_saphyr::from_str_with_options(text, parse_options(text.len())).map_err(|error| {
+            let at = error
+                .location()
+                .map_or((0, 0), |l| (l.line() as u32, l.column() as u32));
+            IntakeError::Syntax(
+                Diagnostic::error(at, strip_position(&error.without_snippet().to_string()))
+                    .with_hint("a tracking file holds `tracking:` and a list of entries"),
+            )
+        })?;
+    let mut errors = Vec::new();
+    let entries = tracking_entries(&file.tracking, &mut errors);
+    if errors.is_empty() {
+        Ok(entries)
+    } else {
+        Err(IntakeError::Invalid(errors))
+    }
+}
+
 /// Trims entries and drops empty ones.
 fn clean_list(list: Vec<String>) -> Vec<String> {
     list.into_iter()
@@ -593,6 +693,7 @@ fn validate(
         }
     }
 
+    let tracking = tracking_entries(&file.tracking, &mut errors);
     if !errors.is_empty() {
         errors.sort_by_key(|d| (d.line, d.column));
         return Err(IntakeError::Invalid(errors));
@@ -604,6 +705,7 @@ fn validate(
         .unwrap_or_else(|| default_name.to_owned());
     Ok(ParsedModel {
         model: Model {
+            tracking,
             assumptions: clean_list(file.assumptions),
             questions: clean_list(file.questions),
             name,

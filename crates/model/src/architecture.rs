@@ -26,6 +26,9 @@ pub struct Model {
     /// What the modeller could not find out and a reviewer should ask.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub questions: Vec<String>,
+    /// Decisions about findings: statuses, justifications, owners, expiry dates.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tracking: Vec<crate::TrackingEntry>,
 }
 
 /// The three element kinds of a data flow diagram.

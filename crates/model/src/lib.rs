@@ -18,4 +18,7 @@ pub use architecture::{
     Properties,
 };
 pub use ids::{derive_id, is_valid_id};
-pub use threat::{Impact, Likelihood, Mitigation, Severity, Status, Stride, TechGuidance, Threat};
+pub use threat::{
+    Impact, Likelihood, Mitigation, Severity, Status, Stride, TechGuidance, Threat, Tracking,
+    TrackingEntry,
+};

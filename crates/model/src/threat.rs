@@ -180,18 +180,44 @@ impl Severity {
 )]
 #[serde(rename_all = "kebab-case")]
 pub enum Status {
-    /// Nothing in the model handles it.
+    /// Nothing handles it yet.
     Open,
-    /// The model declares a control that handles it (see `mitigated_by`).
+    /// Someone is working on it (a tracking entry says so).
+    InProgress,
+    /// Handled: the model declares the control (see `mitigated_by`) or a tracking entry says so.
     Mitigated,
+    /// The risk is knowingly accepted, with a justification (and maybe an expiry date).
+    Accepted,
+    /// Someone else carries the risk (an insurer, a provider, another team).
+    Transferred,
+    /// The finding does not apply to this system, with a justification.
+    FalsePositive,
 }
 
 impl Status {
+    pub const ALL: [Status; 6] = [
+        Self::Open,
+        Self::InProgress,
+        Self::Mitigated,
+        Self::Accepted,
+        Self::Transferred,
+        Self::FalsePositive,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Open => "open",
+            Self::InProgress => "in-progress",
             Self::Mitigated => "mitigated",
+            Self::Accepted => "accepted",
+            Self::Transferred => "transferred",
+            Self::FalsePositive => "false-positive",
         }
+    }
+
+    /// Open and in-progress findings still need work: gates count them.
+    pub fn is_unresolved(self) -> bool {
+        matches!(self, Self::Open | Self::InProgress)
     }
 }
 
@@ -225,6 +251,61 @@ pub struct Mitigation {
     pub references: Vec<String>,
 }
 
+/// A person's decision about findings, from the model's `tracking:` list or a tracking file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct TrackingEntry {
+    /// A threat id (`WEB003@web-app`) or a pattern: `WEB003@*` (every target of a rule),
+    /// `*@mysql` (every rule on a target).
+    pub threat: String,
+    pub status: Status,
+    /// Why: required for `accepted` and `false-positive`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub justification: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ticket: Option<String>,
+    /// When the decision was taken (YYYY-MM-DD).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
+    /// When the decision lapses (YYYY-MM-DD); an expired acceptance counts as open again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
+}
+
+impl TrackingEntry {
+    /// True when the entry's pattern names this threat id.
+    pub fn matches(&self, threat_id: &str) -> bool {
+        let Some((rule, target)) = threat_id.split_once('@') else {
+            return false;
+        };
+        match self.threat.split_once('@') {
+            Some(("*", "*")) => true,
+            Some(("*", t)) => t == target,
+            Some((r, "*")) => r == rule,
+            _ => self.threat == threat_id,
+        }
+    }
+
+    /// Exact ids beat rule patterns, which beat target patterns.
+    pub fn specificity(&self) -> u8 {
+        match self.threat.split_once('@') {
+            Some(("*", _)) => 1,
+            Some((_, "*")) => 2,
+            _ => 3,
+        }
+    }
+}
+
+/// What tracking did to a finding.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Tracking {
+    /// The matching entry, as written.
+    pub entry: TrackingEntry,
+    /// True when the entry's `expires` date has passed: the finding counts as open again.
+    pub expired: bool,
+}
+
 /// One finding: a rule that applies to one element or flow.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Threat {
@@ -251,9 +332,17 @@ pub struct Threat {
     pub owasp: Vec<String>,
     pub mitigations: Vec<Mitigation>,
     pub status: Status,
-    /// What in the model handles it, when `status` is `mitigated`.
+    /// What in the model handles it, when `status` is `mitigated` by design.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mitigated_by: Option<String>,
+    /// The risk left after the status: the severity for open, in-progress, accepted and
+    /// transferred findings (the risk still exists), `low` once mitigated, none for a false
+    /// positive.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub residual_severity: Option<Severity>,
+    /// The tracking entry that set the status, when one did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tracking: Option<Tracking>,
     /// The facts of the model that made the rule fire.
     pub evidence: Vec<String>,
     /// `kb:baseline` or `kb:specific`; later `llm:<model>`.

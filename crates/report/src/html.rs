@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use std::io;
 
 use threatscribe_engine::{Analysis, CoverageCell};
-use threatscribe_model::{Severity, Status, Threat};
+use threatscribe_model::{Severity, Threat};
 
 use crate::{Render, Report, Summary, VERSION, svg};
 
@@ -347,13 +347,12 @@ impl Render for Html {
         }
         let _ = writeln!(
             doc,
-            "<p>{} elements, {} data flows and {} trust boundaries; <b>{} threats</b>, {} open and {} mitigated by what the model declares.</p>",
+            "<p>{} elements, {} data flows and {} trust boundaries; <b>{} threats</b>: {}.</p>",
             summary.elements,
             summary.flows,
             summary.boundaries,
             summary.total,
-            summary.open,
-            summary.mitigated
+            summary.status_phrase()
         );
         doc.push_str("<div class=\"cards\">");
         for (severity, n) in &summary.by_severity {
@@ -412,11 +411,11 @@ impl Render for Html {
         let open_mitigated = analysis
             .threats
             .iter()
-            .filter(|t| t.status == Status::Mitigated)
+            .filter(|t| !t.status.is_unresolved())
             .count();
         let _ = writeln!(
             doc,
-            "<footer>threatscribe {VERSION} · {} findings · {open_mitigated} mitigated</footer><script>{SCRIPT}</script></body></html>",
+            "<footer>threatscribe {VERSION} · {} findings · {open_mitigated} resolved, accepted or transferred</footer><script>{SCRIPT}</script></body></html>",
             analysis.threats.len()
         );
         out.write_all(doc.as_bytes())

@@ -9,7 +9,7 @@ use threatscribe_model::{Boundary, DataAsset, Element, Flow, Threat};
 use crate::{Render, Report, Summary, Usage, VERSION};
 
 /// The contract's version: bump it when a field is renamed or removed (never for additions).
-pub const SCHEMA_VERSION: u32 = 1;
+pub(crate) const SCHEMA_VERSION: u32 = 1;
 
 pub struct Json;
 
@@ -42,6 +42,7 @@ struct SummaryOut {
     total: usize,
     open: usize,
     mitigated: usize,
+    by_status: serde_json::Map<String, serde_json::Value>,
     open_by_severity: serde_json::Map<String, serde_json::Value>,
     by_stride: serde_json::Map<String, serde_json::Value>,
     elements: usize,
@@ -68,6 +69,8 @@ struct JsonReport<'a> {
     model: ModelOut<'a>,
     assumptions: &'a [String],
     questions: &'a [String],
+    /// Tracking entries that expired or match no finding.
+    tracking_notes: &'a [String],
     threats: &'a [Threat],
     summary: SummaryOut,
     coverage: Vec<CoverageOut<'a>>,
@@ -125,11 +128,17 @@ impl Render for Json {
             },
             assumptions: &analysis.assumptions,
             questions: &analysis.questions,
+            tracking_notes: &analysis.tracking_notes,
             threats: &analysis.threats,
             summary: SummaryOut {
                 total: summary.total,
                 open: summary.open,
                 mitigated: summary.mitigated,
+                by_status: summary
+                    .by_status
+                    .iter()
+                    .map(|(s, n)| (s.as_str().to_owned(), (*n).into()))
+                    .collect(),
                 open_by_severity: summary
                     .by_severity
                     .iter()

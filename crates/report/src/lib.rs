@@ -11,6 +11,7 @@
 
 mod csv;
 mod diagram;
+mod diff;
 mod dot;
 mod html;
 mod json;
@@ -25,6 +26,7 @@ use threatscribe_engine::Analysis;
 
 pub use csv::Csv;
 pub use diagram::mermaid;
+pub use diff::{Diff, Version};
 pub use dot::dot;
 pub use html::Html;
 pub use json::{Json, report_schema};
@@ -58,6 +60,61 @@ pub struct Usage {
     pub cost_usd: f64,
 }
 
+/// The findings of an earlier report, for "what is new since": threat id -> (severity, status).
+#[derive(Debug, Clone, Default)]
+pub struct Baseline {
+    pub threats: std::collections::BTreeMap<
+        String,
+        (threatscribe_model::Severity, threatscribe_model::Status),
+    >,
+}
+
+impl Baseline {
+    /// Reads the `threats` of a JSON report (`analyze --format json`).
+    pub fn from_json_report(text: &str) -> Result<Self, String> {
+        #[derive(serde::Deserialize)]
+        struct Finding {
+            id: String,
+            severity: threatscribe_model::Severity,
+            status: threatscribe_model::Status,
+        }
+        #[derive(serde::Deserialize)]
+        struct ReportFile {
+            schema_version: u32,
+            threats: Vec<Finding>,
+        }
+        let report: ReportFile = serde_json::from_str(text)
+            .map_err(|e| format!("not a threatscribe JSON report: {e}"))?;
+        if report.schema_version != json::SCHEMA_VERSION {
+            return Err(format!(
+                "report schema_version {} is not {}",
+                report.schema_version,
+                json::SCHEMA_VERSION
+            ));
+        }
+        Ok(Baseline {
+            threats: report
+                .threats
+                .into_iter()
+                .map(|f| (f.id, (f.severity, f.status)))
+                .collect(),
+        })
+    }
+
+    /// `new`, `unchanged` or `updated` (severity or status changed), as SARIF names them.
+    pub fn state(&self, threat: &threatscribe_model::Threat) -> &'static str {
+        match self.threats.get(&threat.id) {
+            None => "new",
+            Some((severity, status))
+                if *severity == threat.severity && *status == threat.status =>
+            {
+                "unchanged"
+            }
+            Some(_) => "updated",
+        }
+    }
+}
+
 /// Everything a renderer needs.
 pub struct Report<'a> {
     pub analysis: &'a Analysis,
@@ -65,6 +122,8 @@ pub struct Report<'a> {
     pub usage: Usage,
     /// Size of the knowledge base used: (rules, controls, technologies).
     pub knowledge_base: (usize, usize, usize),
+    /// An earlier report to compare with (`--baseline`).
+    pub baseline: Option<Baseline>,
 }
 
 /// One output format.

@@ -116,7 +116,7 @@ fn categories(threat: &Threat) -> String {
 fn severity_cell(threat: &Threat) -> String {
     match threat.status {
         Status::Open => threat.severity.label().to_owned(),
-        Status::Mitigated => format!("{} (mitigated)", threat.severity.label()),
+        status => format!("{} ({status})", threat.severity.label()),
     }
 }
 
@@ -216,7 +216,7 @@ fn write_summary(doc: &mut String, report: &Report<'_>) {
     };
     let _ = writeln!(
         doc,
-        "The model has {} ({}, {}, {}), {} and {}. The analysis found **{}**: {} open and {} mitigated by what the model declares.\n",
+        "The model has {} ({}, {}, {}), {} and {}. The analysis found **{}**: {}.\n",
         plural(summary.elements, "element", "elements"),
         count(
             ElementKind::ExternalEntity,
@@ -228,15 +228,14 @@ fn write_summary(doc: &mut String, report: &Report<'_>) {
         plural(summary.flows, "data flow", "data flows"),
         plural(summary.boundaries, "trust boundary", "trust boundaries"),
         plural(summary.total, "threat", "threats"),
-        summary.open,
-        summary.mitigated
+        summary.status_phrase()
     );
 
     let mut priorities: Vec<&Threat> = Vec::new();
     for threat in analysis
         .threats
         .iter()
-        .filter(|t| t.status == Status::Open && t.source != "kb:baseline")
+        .filter(|t| t.status.is_unresolved() && t.source != "kb:baseline")
     {
         if priorities.len() == 5 {
             break;
@@ -307,6 +306,11 @@ fn mitigation_cell(threat: &Threat) -> String {
 fn write_results(doc: &mut String, analysis: &Analysis) {
     doc.push_str("## Results\n\nFindings grouped by component, most severe first, with the first step of each mitigation for the technologies the component uses. The Discussion section has each finding's full description, the facts that made it apply, its rating, the complete guidance and references.\n\n");
     for (id, threats) in components(analysis) {
+        // Accepted and false-positive findings have their own section below.
+        let threats: Vec<&Threat> = threats.into_iter().filter(|t| !set_aside(t)).collect();
+        if threats.is_empty() {
+            continue;
+        }
         let heading = match analysis.element(id) {
             Some(element) => {
                 let place = boundary_path(analysis, element);
@@ -339,6 +343,7 @@ fn write_results(doc: &mut String, analysis: &Analysis) {
         doc.push('\n');
     }
 
+    write_tracking(doc, analysis);
     doc.push_str("### STRIDE coverage\n\nEvery element and flow against every STRIDE category: the number of open findings, ✓ when all findings there are mitigated, — when the category does not apply to that kind of element (the reason is in the JSON report), ⚠ when it applies but no rule produced a finding.\n\n");
     doc.push_str(
         "| Component | Kind | S | T | R | I | D | E |\n|---|---|---|---|---|---|---|---|\n",
@@ -367,6 +372,77 @@ fn write_results(doc: &mut String, analysis: &Analysis) {
 fn write_diagram(doc: &mut String, analysis: &Analysis) {
     doc.push_str("## Data Flow Diagram\n\nTrust boundaries are drawn as boxes; external entities as rectangles, processes as circles, data stores as cylinders. Arrows point from the element that sends or initiates.\n\n");
     let _ = writeln!(doc, "```mermaid\n{}```\n", mermaid(analysis));
+}
+
+/// Accepted and false-positive findings are listed apart from the open work.
+fn set_aside(threat: &Threat) -> bool {
+    matches!(threat.status, Status::Accepted | Status::FalsePositive)
+}
+
+/// "accepted by Dana (2026-03-01, until 2026-12-31, SEC-12): the admin is on a VPN."
+fn tracking_line(tracking: &threatscribe_model::Tracking) -> String {
+    let entry = &tracking.entry;
+    let mut line = entry.status.as_str().to_owned();
+    if let Some(owner) = &entry.owner {
+        line.push_str(&format!(" by {owner}"));
+    }
+    let details: Vec<String> = [
+        entry.date.clone(),
+        entry.expires.as_ref().map(|e| format!("until {e}")),
+        entry.ticket.clone(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if !details.is_empty() {
+        line.push_str(&format!(" ({})", details.join(", ")));
+    }
+    if let Some(justification) = &entry.justification {
+        line.push_str(&format!(": {justification}"));
+    }
+    if tracking.expired {
+        line.push_str(" (expired: counted as open again)");
+    }
+    line
+}
+
+/// Counts by status, the findings set aside as accepted or false positive, and what the
+/// tracking entries said that matched nothing or lapsed.
+fn write_tracking(doc: &mut String, analysis: &Analysis) {
+    let tracked = analysis.threats.iter().any(|t| t.tracking.is_some())
+        || !analysis.tracking_notes.is_empty();
+    if !tracked {
+        return;
+    }
+    let summary = Summary::of(&analysis.threats, 0, 0, 0);
+    doc.push_str("### Tracking\n\n| Status | Findings |\n|---|---|\n");
+    for (status, n) in &summary.by_status {
+        let _ = writeln!(doc, "| {status} | {n} |");
+    }
+    doc.push('\n');
+    for note in &analysis.tracking_notes {
+        let _ = writeln!(doc, "- {}", prose(note));
+    }
+    if !analysis.tracking_notes.is_empty() {
+        doc.push('\n');
+    }
+    let aside: Vec<&Threat> = analysis.threats.iter().filter(|t| set_aside(t)).collect();
+    if !aside.is_empty() {
+        doc.push_str("#### Accepted and false-positive findings\n\n| Threat | Severity | Decision |\n|---|---|---|\n");
+        for t in aside {
+            let decision = t.tracking.as_ref().map(tracking_line).unwrap_or_default();
+            let _ = writeln!(
+                doc,
+                "| [{}](#{})<br>`{}` | {} | {} |",
+                prose(&t.title),
+                anchor(t),
+                t.id,
+                t.severity.label(),
+                prose(&decision)
+            );
+        }
+        doc.push('\n');
+    }
 }
 
 fn describe_element(analysis: &Analysis, element: &Element) -> String {
@@ -462,6 +538,9 @@ fn write_threat_detail(doc: &mut String, threat: &Threat) {
     if let Some(by) = &threat.mitigated_by {
         let _ = writeln!(doc, "**Mitigated by design:** {}.\n", prose(by));
     }
+    if let Some(tracking) = &threat.tracking {
+        let _ = writeln!(doc, "**Tracked:** {}\n", prose(&tracking_line(tracking)));
+    }
     if !threat.evidence.is_empty() {
         let _ = writeln!(
             doc,
@@ -507,7 +586,7 @@ fn write_discussion(doc: &mut String, analysis: &Analysis) {
     for (id, threats) in components(analysis) {
         let open: Vec<&&Threat> = threats
             .iter()
-            .filter(|t| t.status == Status::Open)
+            .filter(|t| t.status.is_unresolved())
             .collect();
         let mut worst = String::new();
         if let Some(first) = open.first() {

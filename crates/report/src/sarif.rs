@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::io;
 
 use serde_json::{Value, json};
-use threatscribe_model::{Severity, Status, Threat};
+use threatscribe_model::{Severity, Threat};
 
 use crate::{Render, Report, VERSION};
 
@@ -110,11 +110,24 @@ impl Render for Sarif {
                         "ratingReasoning": t.rating_reasoning,
                     },
                 });
-                if t.status == Status::Mitigated {
+                // Anything decided (mitigated, accepted, transferred, a false positive) is a
+                // suppression with its reason; open and in-progress findings are not.
+                if !t.status.is_unresolved() {
+                    let justification = t
+                        .tracking
+                        .as_ref()
+                        .and_then(|tr| tr.entry.justification.clone())
+                        .or_else(|| t.mitigated_by.clone())
+                        .unwrap_or_else(|| t.status.as_str().to_owned());
+                    let declared_in_model = is_model_file && (t.tracking.is_none() || report.source.text.contains(&t.tracking.as_ref().map(|x| x.entry.threat.clone()).unwrap_or_default()));
                     result["suppressions"] = json!([{
-                        "kind": if is_model_file { "inSource" } else { "external" },
-                        "justification": t.mitigated_by.clone().unwrap_or_default(),
+                        "kind": if declared_in_model { "inSource" } else { "external" },
+                        "status": "accepted",
+                        "justification": format!("{}: {justification}", t.status),
                     }]);
+                }
+                if let Some(baseline) = &report.baseline {
+                    result["baselineState"] = json!(baseline.state(t));
                 }
                 result
             })

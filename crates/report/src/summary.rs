@@ -6,9 +6,12 @@ use threatscribe_model::{Severity, Status, Stride, Threat};
 #[derive(Debug, Clone, Serialize)]
 pub struct Summary {
     pub total: usize,
+    /// Findings that still need work: open or in progress.
     pub open: usize,
     pub mitigated: usize,
-    /// Open findings by severity, highest first.
+    /// Every status with its count, in the order of `Status::ALL`.
+    pub by_status: Vec<(Status, usize)>,
+    /// Open (and in-progress) findings by severity, highest first.
     pub by_severity: Vec<(Severity, usize)>,
     /// Findings whose primary category is each STRIDE letter.
     pub by_stride: Vec<(Stride, usize)>,
@@ -21,12 +24,19 @@ impl Summary {
     pub fn of(threats: &[Threat], elements: usize, flows: usize, boundaries: usize) -> Self {
         let open: Vec<&Threat> = threats
             .iter()
-            .filter(|t| t.status == Status::Open)
+            .filter(|t| t.status.is_unresolved())
             .collect();
         Summary {
             total: threats.len(),
             open: open.len(),
-            mitigated: threats.len() - open.len(),
+            mitigated: threats
+                .iter()
+                .filter(|t| t.status == Status::Mitigated)
+                .count(),
+            by_status: Status::ALL
+                .iter()
+                .map(|&s| (s, threats.iter().filter(|t| t.status == s).count()))
+                .collect(),
             by_severity: Severity::ALL
                 .iter()
                 .rev()
@@ -40,5 +50,17 @@ impl Summary {
             flows,
             boundaries,
         }
+    }
+
+    /// "35 open and 6 mitigated", "33 open, 6 mitigated and 2 accepted": every status that
+    /// occurs, open and mitigated always.
+    pub fn status_phrase(&self) -> String {
+        let parts: Vec<String> = self
+            .by_status
+            .iter()
+            .filter(|(s, n)| *n > 0 || matches!(s, Status::Open | Status::Mitigated))
+            .map(|(s, n)| format!("{n} {}", s.as_str()))
+            .collect();
+        threatscribe_engine::join_names(&parts)
     }
 }

@@ -3,9 +3,10 @@
 use std::path::PathBuf;
 
 use clap::ValueEnum;
-use threatscribe_engine::{LogEntry, Role, analyze};
+use threatscribe_engine::{LogEntry, Role, analyze_on};
+use threatscribe_model::Severity;
 use threatscribe_report::{
-    Csv, Html, Json, Markdown, Render, Report, Sarif, Source, Usage, dot, mermaid, svg,
+    Baseline, Csv, Html, Json, Markdown, Render, Report, Sarif, Source, Usage, dot, mermaid, svg,
 };
 
 use crate::error::CliError;
@@ -45,6 +46,26 @@ impl OutputFormat {
     }
 }
 
+/// The severities a gate can stop at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GateSeverity {
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl GateSeverity {
+    fn severity(self) -> Severity {
+        match self {
+            Self::Low => Severity::Low,
+            Self::Medium => Severity::Medium,
+            Self::High => Severity::High,
+            Self::Critical => Severity::Critical,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum DiagramFormat {
     /// Mermaid flowchart source (renders on GitHub).
@@ -80,6 +101,19 @@ pub struct Args {
     /// Do not print the input's warnings on stderr.
     #[arg(short, long)]
     pub quiet: bool,
+    /// Exit 1 when an open (or in-progress) finding is at or above this severity. Mitigated,
+    /// accepted, transferred and false-positive findings do not count. With --baseline, only
+    /// findings new since the baseline count.
+    #[arg(long, value_name = "SEVERITY", value_enum)]
+    pub fail_on: Option<GateSeverity>,
+    /// An earlier JSON report (`--format json`): the gate counts only findings that are not in
+    /// it, and SARIF results carry their baselineState (new, unchanged, updated).
+    #[arg(long, value_name = "OLD.json")]
+    pub baseline: Option<PathBuf>,
+    /// Tracking decisions kept apart from the model: a YAML file with a `tracking:` list (the
+    /// same entries a model file's `tracking:` takes). Its entries come after the model's.
+    #[arg(long, value_name = "FILE")]
+    pub tracking: Option<PathBuf>,
     /// Add a rule pack: a directory laid out like kb/ (threats/, controls/, technologies/,
     /// tags/, properties/). Its rules add to the built-in ones; a rule with a built-in id
     /// replaces that rule.
@@ -94,8 +128,14 @@ pub fn run(args: &Args) -> Result<(), CliError> {
     if !args.quiet {
         input.print_warnings(&parsed);
     }
-    let mut analysis = analyze(&parsed.model, kb);
-    let model = &parsed.model;
+    let mut model = parsed.model.clone();
+    if let Some(path) = &args.tracking {
+        model.tracking.extend(crate::input::read_tracking(path)?);
+    }
+    let baseline = args.baseline.as_deref().map(read_baseline).transpose()?;
+    let today = crate::clock::today();
+    let mut analysis = analyze_on(&model, kb, Some(&today));
+    let model = &model;
     analysis.log.insert(
         0,
         LogEntry {
@@ -124,6 +164,7 @@ pub fn run(args: &Args) -> Result<(), CliError> {
         source: &source,
         usage: Usage::default(),
         knowledge_base: (kb.rules.len(), kb.controls.len(), kb.catalog.len()),
+        baseline,
     };
     if let Some(dir) = args
         .output
@@ -147,10 +188,11 @@ pub fn run(args: &Args) -> Result<(), CliError> {
         ] {
             output::write(Some(&dir.join(name)), draw(diagram, &analysis).as_bytes())?;
         }
-        return Ok(());
+        return gate(args, &report);
     }
     if let Some(diagram) = args.diagram {
-        return output::write(args.output.as_deref(), draw(diagram, &analysis).as_bytes());
+        output::write(args.output.as_deref(), draw(diagram, &analysis).as_bytes())?;
+        return gate(args, &report);
     }
     let format = args
         .format
@@ -160,7 +202,48 @@ pub fn run(args: &Args) -> Result<(), CliError> {
                 .and_then(OutputFormat::from_extension)
         })
         .unwrap_or(OutputFormat::Md);
-    output::write(args.output.as_deref(), &render(format, &report)?)
+    output::write(args.output.as_deref(), &render(format, &report)?)?;
+    gate(args, &report)
+}
+
+fn read_baseline(path: &std::path::Path) -> Result<Baseline, CliError> {
+    let text = std::fs::read_to_string(path).map_err(|source| CliError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    Baseline::from_json_report(&text)
+        .map_err(|problem| CliError::Unusable(format!("--baseline {}: {problem}", path.display())))
+}
+
+/// `--fail-on`: the report is written either way; the exit code says whether unresolved
+/// findings at or above the threshold (new ones only, with a baseline) remain.
+fn gate(args: &Args, report: &Report<'_>) -> Result<(), CliError> {
+    let Some(threshold) = args.fail_on else {
+        return Ok(());
+    };
+    let failing: Vec<&threatscribe_model::Threat> = report
+        .analysis
+        .threats
+        .iter()
+        .filter(|t| t.status.is_unresolved() && t.severity >= threshold.severity())
+        .filter(|t| {
+            report
+                .baseline
+                .as_ref()
+                .is_none_or(|b| !b.threats.contains_key(&t.id))
+        })
+        .collect();
+    if failing.is_empty() {
+        return Ok(());
+    }
+    Err(CliError::Gate {
+        threshold: threshold.severity().as_str().to_owned(),
+        new_only: report.baseline.is_some(),
+        findings: failing
+            .iter()
+            .map(|t| format!("{} [{}] {}", t.id, t.severity, t.title))
+            .collect(),
+    })
 }
 
 fn render(format: OutputFormat, report: &Report<'_>) -> Result<Vec<u8>, CliError> {

@@ -1,6 +1,7 @@
 //! One file per subcommand: an `Args` struct (its doc comments are the `--help` text) and `run`.
 
 pub mod analyze;
+pub mod diff;
 pub mod init;
 pub mod kb;
 pub mod schema;

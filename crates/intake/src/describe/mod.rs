@@ -1581,6 +1581,7 @@ impl Reader<'_> {
             data_assets,
             assumptions: self.assumptions,
             questions: self.questions,
+            tracking: Vec::new(),
         };
         let locations: SourceMap = SourceMap::new();
         ParsedModel {
