@@ -119,14 +119,37 @@ impl Input {
     }
 
     /// Prints the intake's warnings to stderr, with source lines.
+    /// Prints the intake's warnings to stderr, with source lines. Warnings of the same kind
+    /// (the same message up to the element or flow it names) are shown once with their count, so
+    /// a model with 300 flows over an unknown protocol gets one warning, not 300.
     pub fn print_warnings(&self, parsed: &ParsedModel) {
+        let mut shown: Vec<(String, usize)> = Vec::new();
         for warning in &parsed.warnings {
+            let kind = warning_kind(&warning.message);
+            if let Some(entry) = shown.iter_mut().find(|(k, _)| *k == kind) {
+                entry.1 += 1;
+                continue;
+            }
+            shown.push((kind, 1));
             eprintln!(
                 "{:?}",
                 miette::Report::new(InputProblem::new(&self.display_path(), &self.text, warning))
             );
         }
+        for (kind, count) in shown.into_iter().filter(|(_, n)| *n > 1) {
+            eprintln!("  … {} more warning(s) like this: {kind}", count - 1);
+        }
     }
+}
+
+/// A warning's message without the element or flow it is about: "unknown protocol `soap` on
+/// flow `a-to-b`" -> "unknown protocol `soap`".
+fn warning_kind(message: &str) -> String {
+    [" on flow `", " in element `", " of `", " on `"]
+        .iter()
+        .filter_map(|marker| message.find(marker))
+        .min()
+        .map_or_else(|| message.to_owned(), |cut| message[..cut].to_owned())
 }
 
 /// Stdin has no file name: JSON starts with `{`, a YAML model has a top-level `elements:`,

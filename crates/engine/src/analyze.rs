@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, HashMap};
 use serde::Serialize;
 use threatscribe_kb::{KnowledgeBase, Layer, Rule, Subject as RuleSubject};
 use threatscribe_model::{
-    Classification, Element, ElementKind, Flow, Mitigation, Model, Severity, Status, TechGuidance,
-    Threat, Tracking, TrackingEntry,
+    Classification, Element, ElementKind, Flow, Mitigation, Model, Severity, Status, Threat,
+    Tracking, TrackingEntry,
 };
 
 use crate::context::{Context, Exposure};
@@ -594,20 +594,14 @@ fn build_threat(hit: &Hit<'_>, context: &Context<'_>) -> Threat {
     let mitigations = rule
         .controls
         .iter()
-        .filter_map(|id| context.kb.controls.get(id))
+        .filter_map(|id| context.control(id))
         .map(|control| Mitigation {
             id: control.id.clone(),
             title: control.title.clone(),
-            description: control.guidance.trim().to_owned(),
+            description: control.guidance.clone(),
             technology_guidance: technologies
                 .iter()
-                .filter_map(|t| {
-                    control.technologies.get(*t).map(|guidance| TechGuidance {
-                        technology: (*t).to_owned(),
-                        name: context.technology_name(t).to_owned(),
-                        guidance: guidance.trim().to_owned(),
-                    })
-                })
+                .filter_map(|t| control.variants.get(*t).cloned())
                 .collect(),
             references: control.references.clone(),
         })

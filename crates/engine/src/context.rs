@@ -2,9 +2,12 @@
 //! an element, its boundary chain, whether it faces the internet, the data at stake.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use threatscribe_kb::KnowledgeBase;
-use threatscribe_model::{BoundaryKind, Classification, Element, ElementKind, Flow, Model};
+use threatscribe_model::{
+    BoundaryKind, Classification, Element, ElementKind, Flow, Model, TechGuidance,
+};
 
 /// Why an element counts as internet-facing, for the assumptions list and rating reasons.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -13,6 +16,16 @@ pub enum Exposure {
     Declared,
     /// It receives a flow from this element, which sits on the internet.
     ReachedFrom(String),
+}
+
+/// A control's texts, shared by every finding that cites it.
+pub struct SharedControl {
+    pub id: Arc<str>,
+    pub title: Arc<str>,
+    pub guidance: Arc<str>,
+    /// By technology id.
+    pub variants: HashMap<String, TechGuidance>,
+    pub references: Arc<[Arc<str>]>,
 }
 
 pub struct Context<'a> {
@@ -26,6 +39,7 @@ pub struct Context<'a> {
     exposure: Vec<Option<Exposure>>,
     /// Per element: every tag of the element and of its technologies.
     tags: Vec<Vec<&'a str>>,
+    controls: HashMap<&'a str, SharedControl>,
 }
 
 impl<'a> Context<'a> {
@@ -70,11 +84,44 @@ impl<'a> Context<'a> {
             .enumerate()
             .map(|(i, f)| (f.id.as_str(), i))
             .collect();
+        let controls = kb
+            .controls
+            .values()
+            .map(|c| {
+                let variants = c
+                    .technologies
+                    .iter()
+                    .map(|(tech, text)| {
+                        let name = kb
+                            .catalog
+                            .get(tech)
+                            .map_or(tech.as_str(), |t| t.name.as_str());
+                        (
+                            tech.clone(),
+                            TechGuidance {
+                                technology: tech.as_str().into(),
+                                name: name.into(),
+                                guidance: text.trim().into(),
+                            },
+                        )
+                    })
+                    .collect();
+                let shared = SharedControl {
+                    id: c.id.as_str().into(),
+                    title: c.title.as_str().into(),
+                    guidance: c.guidance.trim().into(),
+                    variants,
+                    references: c.references.iter().map(|r| Arc::from(r.as_str())).collect(),
+                };
+                (c.id.as_str(), shared)
+            })
+            .collect();
         let mut context = Context {
             model,
             kb,
             elements,
             flows,
+            controls,
             outgoing,
             incoming,
             exposure: Vec::new(),
@@ -114,6 +161,10 @@ impl<'a> Context<'a> {
         } else {
             chain.iter().any(|b| b.kind == BoundaryKind::Internet)
         }
+    }
+
+    pub fn control(&self, id: &str) -> Option<&SharedControl> {
+        self.controls.get(id)
     }
 
     pub fn flow(&self, id: &str) -> Option<&'a Flow> {

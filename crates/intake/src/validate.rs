@@ -554,11 +554,12 @@ fn validate(
 
     // Flows.
     let element_ids: Vec<String> = elements.iter().map(|e| e.id.clone()).collect();
+    let element_id_set: HashSet<&str> = elements.iter().map(|e| e.id.as_str()).collect();
     let mut flows: Vec<Flow> = Vec::new();
     for entry in &file.flows {
         let mut ends_known = true;
         for end in [&entry.from, &entry.to] {
-            if !locations.contains_key(&end.value) || flows.iter().any(|f| f.id == end.value) {
+            if !element_id_set.contains(end.value.as_str()) {
                 ends_known = false;
                 errors.push(
                     Diagnostic::error(
@@ -678,11 +679,12 @@ fn validate(
             &mut warnings,
         );
     }
+    let connected: HashSet<&str> = flows
+        .iter()
+        .flat_map(|f| [f.from.as_str(), f.to.as_str()])
+        .collect();
     for element in &elements {
-        if !flows
-            .iter()
-            .any(|f| f.from == element.id || f.to == element.id)
-        {
+        if !connected.contains(element.id.as_str()) {
             warnings.push(Diagnostic::warning(
                 locations[&element.id],
                 format!(

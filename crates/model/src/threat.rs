@@ -1,6 +1,7 @@
 //! What the analysis concludes: threats with their rating, mitigations and status.
 
 use std::fmt;
+use std::sync::Arc;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -227,28 +228,29 @@ impl fmt::Display for Status {
     }
 }
 
-/// Guidance of a control for one technology the target uses.
+/// Guidance of a control for one technology the target uses. Texts are shared (`Arc<str>`):
+/// the same control's words appear on thousands of findings of a large model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct TechGuidance {
     /// Catalog id of the technology (`flask-wtf`).
-    pub technology: String,
+    pub technology: Arc<str>,
     /// Its display name (`Flask-WTF`).
-    pub name: String,
-    pub guidance: String,
+    pub name: Arc<str>,
+    pub guidance: Arc<str>,
 }
 
 /// A control applied to one threat.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Mitigation {
-    pub id: String,
-    pub title: String,
+    pub id: Arc<str>,
+    pub title: Arc<str>,
     /// The control's general guidance.
-    pub description: String,
+    pub description: Arc<str>,
     /// The same control said for the technologies at stake, most specific first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub technology_guidance: Vec<TechGuidance>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub references: Vec<String>,
+    #[serde(default, skip_serializing_if = "<[Arc<str>]>::is_empty")]
+    pub references: Arc<[Arc<str>]>,
 }
 
 /// A person's decision about findings, from the model's `tracking:` list or a tracking file.

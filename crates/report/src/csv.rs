@@ -55,13 +55,9 @@ impl Render for Csv {
                 .mitigations
                 .iter()
                 .map(|m| {
-                    let names: Vec<&str> = m
-                        .technology_guidance
-                        .iter()
-                        .map(|g| g.name.as_str())
-                        .collect();
+                    let names: Vec<&str> = m.technology_guidance.iter().map(|g| &*g.name).collect();
                     if names.is_empty() {
-                        m.title.clone()
+                        m.title.to_string()
                     } else {
                         format!("{} ({})", m.title, names.join(", "))
                     }
