@@ -228,8 +228,9 @@ impl fmt::Display for Status {
     }
 }
 
-/// Guidance of a control for one technology the target uses. Texts are shared (`Arc<str>`):
-/// the same control's words appear on thousands of findings of a large model.
+// Texts are `Arc<str>`: the same control's words appear on thousands of findings of a large
+// model, so each finding shares one copy.
+/// Guidance of a control for one technology the target uses.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct TechGuidance {
     /// Catalog id of the technology (`flask-wtf`).
