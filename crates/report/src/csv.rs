@@ -34,6 +34,7 @@ impl Render for Csv {
             "likelihood",
             "impact",
             "status",
+            "residual_severity",
             "title",
             "description",
             "mitigations",
@@ -81,6 +82,10 @@ impl Render for Csv {
                 cell(t.likelihood.as_str()),
                 cell(t.impact.as_str()),
                 cell(t.status.as_str()),
+                cell(
+                    t.residual_severity
+                        .map_or("", threatscribe_model::Severity::as_str),
+                ),
                 cell(&t.title),
                 cell(&t.description),
                 cell(&mitigations.join("; ")),

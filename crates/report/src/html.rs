@@ -143,6 +143,7 @@ fn severity_rank(severity: Severity) -> u8 {
     }
 }
 
+#[allow(clippy::too_many_lines)] // the summary row, then the detail row's parts in reading order
 fn finding_rows(out: &mut String, analysis: &Analysis, threat: &Threat) {
     let component = target_name(analysis, &threat.target);
     let stride: Vec<&str> = threat.categories.iter().map(|c| c.as_str()).collect();
@@ -165,7 +166,35 @@ fn finding_rows(out: &mut String, analysis: &Analysis, threat: &Threat) {
             .join(", ")),
         label = threat.severity.label(),
     );
-    let mut detail = format!("<p>{}</p>", prose(&threat.description));
+    let mut detail = format!(
+        "<p>{}</p><p><b>Status:</b> {}, residual severity {}.</p>",
+        prose(&threat.description),
+        threat.status,
+        threat.residual_severity.map_or("none", Severity::as_str)
+    );
+    if let Some(tracking) = &threat.tracking {
+        let entry = &tracking.entry;
+        let _ = write!(
+            detail,
+            "<p><b>Tracked:</b> {}{}{}{}</p>",
+            entry.status,
+            entry
+                .owner
+                .as_deref()
+                .map(|o| format!(" by {}", esc(o)))
+                .unwrap_or_default(),
+            entry
+                .justification
+                .as_deref()
+                .map(|j| format!(": {}", prose(j)))
+                .unwrap_or_default(),
+            if tracking.expired {
+                " <b>(expired: counted as open again)</b>"
+            } else {
+                ""
+            }
+        );
+    }
     if let Some(by) = &threat.mitigated_by {
         let _ = write!(detail, "<p><b>Mitigated by design:</b> {}.</p>", prose(by));
     }

@@ -522,12 +522,15 @@ fn write_threat_detail(doc: &mut String, threat: &Threat) {
         .collect();
     let _ = writeln!(
         doc,
-        "`{}` · {} · likelihood {}, impact {} · **{}**{}\n",
+        "`{}` · {} · likelihood {}, impact {} · **{}**, residual {}{}\n",
         threat.id,
         categories(threat),
         threat.likelihood,
         threat.impact,
         threat.status,
+        threat
+            .residual_severity
+            .map_or("none", threatscribe_model::Severity::as_str),
         if references.is_empty() {
             String::new()
         } else {
