@@ -135,6 +135,11 @@ pub fn run(args: &Args) -> Result<(), CliError> {
     let baseline = args.baseline.as_deref().map(read_baseline).transpose()?;
     let today = crate::clock::today();
     let mut analysis = analyze_on(&model, kb, Some(&today));
+    if !args.quiet {
+        for note in &analysis.tracking_notes {
+            eprintln!("warning: tracking: {note}");
+        }
+    }
     let model = &model;
     analysis.log.insert(
         0,
