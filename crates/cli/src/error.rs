@@ -70,7 +70,15 @@ impl InputProblem {
         } else {
             path.to_owned()
         };
+        // A snippet of a minified one-line file would print the whole file: past 300
+        // characters the location alone says where.
+        let line_len = |at: usize| {
+            let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+            let end = text[at..].find('\n').map_or(text.len(), |i| at + i);
+            end - start
+        };
         let span = offset(text, problem.line, problem.column)
+            .filter(|&at| line_len(at) <= 300)
             .map(|at| SourceSpan::from((at, 1.min(text.len() - at))));
         InputProblem {
             location,
