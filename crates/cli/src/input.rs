@@ -3,13 +3,41 @@
 use std::io::Read as _;
 use std::path::Path;
 
-use threatscribe_intake::{Format, IntakeError, ParsedModel, parse_description, parse_model};
+use threatscribe_intake::{
+    Format, IntakeError, ParsedModel, parse_description_limited, parse_model,
+};
 use threatscribe_kb::KnowledgeBase;
 
 use crate::error::{CliError, InputProblem};
 
-/// Inputs larger than this are refused before parsing.
+/// Model files larger than this are refused before parsing, unless `--max-input-mib` says more.
 pub const MAX_INPUT_BYTES: usize = 32 * 1024 * 1024;
+
+/// The limit `--max-input-mib` set, in bytes; 0 means the defaults (32 MiB for model files,
+/// 1 MiB for descriptions).
+static INPUT_LIMIT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Sets the input size limit for this process (`--max-input-mib`).
+pub fn set_input_limit(mebibytes: usize) {
+    INPUT_LIMIT.store(
+        mebibytes.saturating_mul(1024 * 1024),
+        std::sync::atomic::Ordering::Relaxed,
+    );
+}
+
+fn model_limit() -> usize {
+    match INPUT_LIMIT.load(std::sync::atomic::Ordering::Relaxed) {
+        0 => MAX_INPUT_BYTES,
+        set => set,
+    }
+}
+
+fn description_limit() -> usize {
+    match INPUT_LIMIT.load(std::sync::atomic::Ordering::Relaxed) {
+        0 => threatscribe_intake::MAX_DESCRIPTION_BYTES,
+        set => set,
+    }
+}
 
 /// An input read into memory, as text.
 pub struct Input {
@@ -25,7 +53,7 @@ impl Input {
         let bytes = if path == "-" {
             let mut bytes = Vec::new();
             std::io::stdin()
-                .take(MAX_INPUT_BYTES as u64 + 1)
+                .take(model_limit() as u64 + 1)
                 .read_to_end(&mut bytes)
                 .map_err(|source| CliError::Read {
                     path: "stdin".into(),
@@ -42,7 +70,7 @@ impl Input {
                     "{path} is a directory; give a model file (.yaml, .yml or .json)"
                 )));
             }
-            if metadata.len() > MAX_INPUT_BYTES as u64 {
+            if metadata.len() > model_limit() as u64 {
                 return Err(too_large(path));
             }
             std::fs::read(path).map_err(|source| CliError::Read {
@@ -50,7 +78,7 @@ impl Input {
                 source,
             })?
         };
-        if bytes.len() > MAX_INPUT_BYTES {
+        if bytes.len() > model_limit() {
             return Err(too_large(path));
         }
         let format = if path == "-" {
@@ -98,7 +126,9 @@ impl Input {
     pub fn parse(&self, kb: &KnowledgeBase) -> Result<ParsedModel, CliError> {
         let parsed = match self.format {
             Some(format) => parse_model(&self.text, format, &self.default_name(), kb),
-            None => parse_description(&self.text, &self.default_name(), kb),
+            None => {
+                parse_description_limited(&self.text, &self.default_name(), kb, description_limit())
+            }
         };
         parsed.map_err(|error: IntakeError| CliError::Input {
             path: self.display_path(),
@@ -185,7 +215,7 @@ pub fn read_tracking(path: &Path) -> Result<Vec<threatscribe_model::TrackingEntr
 
 fn too_large(path: &str) -> CliError {
     CliError::Unusable(format!(
-        "{path} is larger than {} MiB, the most threatscribe reads",
-        MAX_INPUT_BYTES / (1024 * 1024)
+        "{path} is larger than {} MiB, the most threatscribe reads (raise it with --max-input-mib)",
+        model_limit() / (1024 * 1024)
     ))
 }

@@ -31,6 +31,9 @@ use clap::{Parser, Subcommand};
     max_term_width = 100
 )]
 struct Cli {
+    /// The largest input read, in MiB (default: 32 for model files, 1 for descriptions).
+    #[arg(long, global = true, value_name = "MIB")]
+    max_input_mib: Option<usize>,
     #[command(subcommand)]
     command: Command,
 }
@@ -59,6 +62,9 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    if let Some(limit) = cli.max_input_mib {
+        input::set_input_limit(limit);
+    }
     let result = match cli.command {
         Command::Analyze(args) => commands::analyze::run(&args),
         Command::Init(args) => commands::init::run(&args),

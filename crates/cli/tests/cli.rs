@@ -297,3 +297,28 @@ fn writing_to_a_device_writes_through_it_and_never_replaces_it() {
         .file_type();
     assert!(kind.is_char_device(), "/dev/null must stay a device");
 }
+
+#[test]
+fn input_size_limits_are_explained_and_can_be_raised() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let text = dir.path().join("long.txt");
+    std::fs::write(
+        &text,
+        "The web app stores orders in a PostgreSQL database. ".repeat(25_000),
+    )
+    .expect("write");
+    threatscribe()
+        .arg("analyze")
+        .arg(&text)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "descriptions are read up to 1024 KiB",
+        ));
+    threatscribe()
+        .arg("analyze")
+        .arg(&text)
+        .args(["--max-input-mib", "2", "-q", "--format", "json"])
+        .assert()
+        .success();
+}

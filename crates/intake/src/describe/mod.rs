@@ -161,15 +161,25 @@ pub fn parse_description(
     default_name: &str,
     kb: &KnowledgeBase,
 ) -> Result<ParsedModel, IntakeError> {
+    parse_description_limited(text, default_name, kb, MAX_DESCRIPTION_BYTES)
+}
+
+/// As `parse_description`, refusing texts longer than `max_bytes`.
+pub fn parse_description_limited(
+    text: &str,
+    default_name: &str,
+    kb: &KnowledgeBase,
+    max_bytes: usize,
+) -> Result<ParsedModel, IntakeError> {
     let guidance = "describe the parts (\"a Django web app\", \"a PostgreSQL database\", \"users\") and how they talk (\"the app stores orders in the database\")";
-    if text.len() > MAX_DESCRIPTION_BYTES {
+    if text.len() > max_bytes {
         return Err(IntakeError::Invalid(vec![
             Diagnostic::error(
                 (0, 0),
                 format!(
                     "the description is {} KiB; descriptions are read up to {} KiB",
                     text.len() / 1024,
-                    MAX_DESCRIPTION_BYTES / 1024
+                    max_bytes / 1024
                 ),
             )
             .with_hint("give the architecture section only, or write a model file"),

@@ -68,9 +68,12 @@ pub fn split(text: &str) -> Vec<Sentence> {
                 b'!' | b'?' | b';' => at_end,
                 b'.' => {
                     at_end
-                        && !ABBREVIATIONS
-                            .iter()
-                            .any(|a| line[..=i].to_ascii_lowercase().ends_with(a))
+                        && !ABBREVIATIONS.iter().any(|a| {
+                            // Compare only the bytes the abbreviation spans: looking at the
+                            // whole line each time made long one-line texts quadratic.
+                            i + 1 >= a.len()
+                                && bytes[i + 1 - a.len()..=i].eq_ignore_ascii_case(a.as_bytes())
+                        })
                 }
                 _ => false,
             };
