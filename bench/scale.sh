@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Times `threatscribe analyze` on the shared synthetic architectures (the generator OWASP pytm is
+# also timed with), converted to threatscribe model files. Prints wall time and peak memory.
+#
+#   bench/scale.sh [N ...]        default: 100 1000 10000
+#
+# Needs ../shared/bench/pytm_gen.py (the shared generator) and GNU time (/usr/bin/time).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+generator=../shared/bench/pytm_gen.py
+[[ -f $generator ]] || { echo "missing $generator" >&2; exit 2; }
+cargo build --release --quiet
+bin=target/release/threatscribe
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+sizes=("$@")
+[[ ${#sizes[@]} -gt 0 ]] || sizes=(100 1000 10000)
+printf '%8s %8s %10s %10s %12s\n' N format seconds peak_MiB output_MiB
+for n in "${sizes[@]}"; do
+  python3 "$generator" "$n" --neutral-out "$work/n$n.json" --no-pytm >/dev/null
+  python3 bench/neutral_to_model.py "$work/n$n.json" > "$work/m$n.json"
+  for format in json md; do
+    /usr/bin/time -f '%e %M' -o "$work/time" "$bin" analyze "$work/m$n.json" --format "$format" -q -o "$work/out.$format"
+    read -r seconds kib < "$work/time"
+    size=$(stat -c %s "$work/out.$format")
+    printf '%8s %8s %10s %10.1f %12.1f\n' "$n" "$format" "$seconds" "$(echo "$kib / 1024" | bc -l)" "$(echo "$size / 1048576" | bc -l)"
+  done
+done
