@@ -4,8 +4,9 @@ use std::io::Read as _;
 use std::path::Path;
 
 use threatscribe_intake::{
-    Format, IntakeError, ParsedModel, parse_description_limited, parse_model,
+    Format, IntakeError, ParsedModel, parse_description_limited, parse_model, parse_model_value,
 };
+use threatscribe_interop::ForeignFormat;
 use threatscribe_kb::KnowledgeBase;
 
 use crate::error::{CliError, InputProblem};
@@ -46,6 +47,8 @@ pub struct Input {
     pub text: String,
     /// `None` for a plain-English description.
     pub format: Option<Format>,
+    /// Another tool's file (Threat Dragon, pytm), with its parsed JSON.
+    pub foreign: Option<(ForeignFormat, serde_json::Value)>,
 }
 
 impl Input {
@@ -97,10 +100,16 @@ impl Input {
                 e.utf8_error().valid_up_to()
             ))
         })?;
+        let foreign = if format == Some(Format::Json) {
+            foreign(&text)
+        } else {
+            None
+        };
         Ok(Input {
             path: path.to_owned(),
             text,
             format,
+            foreign,
         })
     }
 
@@ -115,6 +124,9 @@ impl Input {
     }
 
     pub fn kind(&self) -> &'static str {
+        if let Some((format, _)) = &self.foreign {
+            return format.name();
+        }
         match self.format {
             Some(Format::Yaml) => "YAML model file",
             Some(Format::Json) => "JSON model file",
@@ -124,6 +136,28 @@ impl Input {
 
     /// Parses and validates the model, or explains every problem with its position.
     pub fn parse(&self, kb: &KnowledgeBase) -> Result<ParsedModel, CliError> {
+        if let Some((format, value)) = &self.foreign {
+            let model = threatscribe_interop::import(value, *format).map_err(|error| {
+                CliError::Unusable(format!(
+                    "{}: read as an {}: {error}",
+                    self.display_path(),
+                    format.name()
+                ))
+            })?;
+            return parse_model_value(&model, &self.default_name(), kb).map_err(|error| {
+                CliError::Unusable(format!(
+                    "{}: read as an {}, the result is not a valid model:\n{}",
+                    self.display_path(),
+                    format.name(),
+                    error
+                        .diagnostics()
+                        .iter()
+                        .map(|d| format!("  {}", d.message))
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                ))
+            });
+        }
         let parsed = match self.format {
             Some(format) => parse_model(&self.text, format, &self.default_name(), kb),
             None => {
@@ -180,6 +214,17 @@ fn warning_kind(message: &str) -> String {
         .filter_map(|marker| message.find(marker))
         .min()
         .map_or_else(|| message.to_owned(), |cut| message[..cut].to_owned())
+}
+
+/// Another tool's JSON file, recognised by its shape. Only a file that mentions Threat Dragon's
+/// `diagrams` or pytm's `__class__` is parsed a second time, so large models in our own format
+/// do not pay for the detection.
+fn foreign(text: &str) -> Option<(ForeignFormat, serde_json::Value)> {
+    if !(text.contains("\"diagrams\"") || text.contains("\"__class__\"")) {
+        return None;
+    }
+    let value: serde_json::Value = serde_json::from_str(text).ok()?;
+    threatscribe_interop::detect(&value).map(|format| (format, value))
 }
 
 /// Stdin has no file name: JSON starts with `{`, a YAML model has a top-level `elements:`,

@@ -42,6 +42,7 @@ struct Cli {
 enum Command {
     Analyze(commands::analyze::Args),
     Init(commands::init::Args),
+    Import(commands::import::Args),
     Diff(commands::diff::Args),
     Validate(commands::validate::Args),
     Schema(commands::schema::Args),
@@ -68,6 +69,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Analyze(args) => commands::analyze::run(&args),
         Command::Init(args) => commands::init::run(&args),
+        Command::Import(args) => commands::import::run(&args),
         Command::Diff(args) => commands::diff::run(&args),
         Command::Validate(args) => commands::validate::run(&args),
         Command::Schema(args) => commands::schema::run(&args),

@@ -74,16 +74,18 @@ pub fn model_to_yaml(model: &Model, notes: &BTreeMap<String, Vec<String>>, sourc
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "# Written by `threatscribe init` from {}.",
+        "# Written by threatscribe from {}.",
         source.replace('\n', " ")
     );
+    if !notes.is_empty() {
+        let _ = writeln!(
+            out,
+            "# Each element and flow says which words it came from, or why it was inferred."
+        );
+    }
     let _ = writeln!(
         out,
-        "# Each element and flow says which words it came from, or why it was inferred."
-    );
-    let _ = writeln!(
-        out,
-        "# Check them, correct what is wrong, add what is missing (protocols, properties"
+        "# Check the model, correct what is wrong, add what is missing (protocols, properties"
     );
     let _ = writeln!(
         out,

@@ -2,6 +2,7 @@
 
 pub mod analyze;
 pub mod diff;
+pub mod import;
 pub mod init;
 pub mod kb;
 pub mod schema;

@@ -1,0 +1,46 @@
+//! `threatscribe import`: another tool's threat model becomes an editable threatscribe model file.
+
+use std::path::PathBuf;
+
+use threatscribe_intake::model_to_yaml;
+use threatscribe_kb::KnowledgeBase;
+
+use crate::error::CliError;
+use crate::input::Input;
+use crate::output;
+
+/// Convert another tool's threat model into a threatscribe model file.
+///
+/// Reads OWASP Threat Dragon v2 JSON and OWASP pytm JSON models; the format is recognised from
+/// the file's content. Elements, flows and trust boundaries come across (Threat Dragon boundary
+/// membership is worked out from the diagram geometry); what the format cannot say (technologies,
+/// for Threat Dragon) is listed in the model's assumptions and questions. `analyze` reads these
+/// files directly too; import when you want to edit the model and keep it as code.
+///
+/// Example: threatscribe import threat-dragon.json -o model.yaml
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The file to import, or `-` for stdin.
+    pub input: String,
+    /// Write the model file here (replaced atomically) instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+pub fn run(args: &Args) -> Result<(), CliError> {
+    let input = Input::read(&args.input)?;
+    if input.foreign.is_none() {
+        return Err(CliError::Unusable(format!(
+            "{}: not a file threatscribe can import: it is neither OWASP Threat Dragon v2 JSON \
+             (a `detail.diagrams` list) nor an OWASP pytm JSON model (`elements` with `__class__`)",
+            input.display_path()
+        )));
+    }
+    let parsed = input.parse(KnowledgeBase::builtin())?;
+    input.print_warnings(&parsed);
+    let source = format!("the {} `{}`", input.kind(), input.display_path());
+    output::write(
+        args.output.as_deref(),
+        model_to_yaml(&parsed.model, &parsed.notes, &source).as_bytes(),
+    )
+}

@@ -1,0 +1,143 @@
+//! Other tools' files through the command line: `analyze` recognises them, `import` turns them
+//! into a model file that analyses the same, and a broken file fails cleanly with exit code 2.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use serde_json::Value;
+
+fn fixture(name: &str) -> String {
+    format!(
+        "{}/../interop/tests/fixtures/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    )
+}
+
+fn threatscribe() -> Command {
+    let mut command = Command::cargo_bin("threatscribe").expect("binary");
+    command.env("SOURCE_DATE_EPOCH", "1796000000");
+    command
+}
+
+fn report(path: &str) -> Value {
+    let output = threatscribe()
+        .args(["analyze", path, "--format", "json"])
+        .output()
+        .expect("run");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("json")
+}
+
+fn threat_keys(report: &Value) -> Vec<String> {
+    let mut keys: Vec<String> = report["threats"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| format!("{} {}", t["rule"], t["target"]))
+        .collect();
+    keys.sort();
+    keys
+}
+
+#[test]
+fn analyze_reads_a_threat_dragon_file_and_covers_every_element() {
+    let report = report(&fixture("threat-dragon-v2-demo.json"));
+    assert_eq!(report["source"]["kind"], "OWASP Threat Dragon JSON model");
+    let targets: Vec<&str> = report["threats"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|t| t["target"].as_str())
+        .collect();
+    for element in [
+        "browser",
+        "web-application",
+        "database",
+        "message-queue",
+        "background-worker-process",
+        "worker-config",
+        "web-application-config",
+    ] {
+        assert!(targets.contains(&element), "no threat on {element}");
+    }
+    let assumptions = report["assumptions"].to_string();
+    assert!(assumptions.contains("Imported from an OWASP Threat Dragon model"));
+}
+
+#[test]
+fn imported_model_file_analyses_like_the_original() {
+    for name in [
+        "threat-dragon-v2-demo.json",
+        "threat-dragon-three-tier.json",
+        "pytm-input.json",
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("model.yaml");
+        threatscribe()
+            .args(["import", &fixture(name), "-o", out.to_str().unwrap()])
+            .assert()
+            .success();
+        let yaml = std::fs::read_to_string(&out).unwrap();
+        assert!(yaml.starts_with("# Written by threatscribe from the OWASP"));
+        let direct = report(&fixture(name));
+        let imported = report(out.to_str().unwrap());
+        assert!(!threat_keys(&direct).is_empty(), "{name}: no threats");
+        assert_eq!(threat_keys(&direct), threat_keys(&imported), "{name}");
+        assert_eq!(direct["assumptions"], imported["assumptions"], "{name}");
+    }
+}
+
+#[test]
+fn import_refuses_a_file_it_does_not_know_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let own = dir.path().join("own.json");
+    std::fs::write(&own, r#"{"elements": [{"id": "api", "kind": "process"}]}"#).unwrap();
+    let out = dir.path().join("model.yaml");
+    threatscribe()
+        .args(["import", own.to_str().unwrap(), "-o", out.to_str().unwrap()])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "not a file threatscribe can import",
+        ));
+    assert!(!out.exists());
+}
+
+#[test]
+fn a_threat_dragon_file_with_no_elements_fails_with_exit_code_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("empty.json");
+    std::fs::write(&file, r#"{"detail": {"diagrams": [{"cells": []}]}}"#).unwrap();
+    let out = dir.path().join("report.md");
+    threatscribe()
+        .args([
+            "analyze",
+            file.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "read as an OWASP Threat Dragon JSON model",
+        ))
+        .stderr(predicate::str::contains("no actors, processes or stores"));
+    assert!(!out.exists());
+}
+
+#[test]
+fn a_truncated_threat_dragon_file_says_where_the_json_breaks() {
+    let text = std::fs::read_to_string(fixture("threat-dragon-v2-demo.json")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("cut.json");
+    std::fs::write(&file, &text[..text.len() / 2]).unwrap();
+    threatscribe()
+        .args(["analyze", file.to_str().unwrap()])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("cut.json:"))
+        .stderr(predicate::str::contains("invalid JSON"));
+}

@@ -1,0 +1,108 @@
+//! Other threat-modeling tools' files, read as threatscribe models: OWASP Threat Dragon v2
+//! diagrams and OWASP pytm JSON models, so a team can bring what it already has and get
+//! threatscribe's analysis.
+//!
+//! Each importer writes the model-file form (a JSON value with elements, flows, boundaries,
+//! data assets, assumptions and questions) and leaves validation to intake, so an imported
+//! model is checked exactly like a hand-written one. What a format cannot express, or what is
+//! not carried over yet (a file's own threats), is said in the model's assumptions and
+//! questions, never dropped silently.
+//!
+//! Key decision: importers produce data, not code paths. No importer builds `Model` values
+//! itself; intake's one validator stays the only judge of what a model may contain.
+
+mod pytm;
+mod threat_dragon;
+
+use serde_json::Value;
+
+/// A format threatscribe can import.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ForeignFormat {
+    /// OWASP Threat Dragon, version 2 JSON (`detail.diagrams[].cells`).
+    ThreatDragon,
+    /// OWASP pytm's JSON model (`elements` with `__class__`).
+    Pytm,
+}
+
+impl ForeignFormat {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::ThreatDragon => "OWASP Threat Dragon JSON model",
+            Self::Pytm => "OWASP pytm JSON model",
+        }
+    }
+}
+
+/// Recognises another tool's JSON by its shape; `None` for threatscribe's own model files and
+/// anything else.
+pub fn detect(value: &Value) -> Option<ForeignFormat> {
+    if value
+        .pointer("/detail/diagrams")
+        .is_some_and(Value::is_array)
+    {
+        return Some(ForeignFormat::ThreatDragon);
+    }
+    let pytm = value
+        .get("elements")
+        .and_then(Value::as_array)
+        .is_some_and(|e| e.iter().any(|x| x.get("__class__").is_some()));
+    pytm.then_some(ForeignFormat::Pytm)
+}
+
+/// Why a file could not be imported.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportError(pub String);
+
+impl std::fmt::Display for ImportError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ImportError {}
+
+/// Converts another tool's file into the model-file form.
+pub fn import(value: &Value, format: ForeignFormat) -> Result<Value, ImportError> {
+    match format {
+        ForeignFormat::ThreatDragon => threat_dragon::import(value),
+        ForeignFormat::Pytm => pytm::import(value),
+    }
+}
+
+/// Ids for names, unique within one import: "Web App", "Web App" -> web-app, web-app-2.
+#[derive(Default)]
+pub(crate) struct Ids {
+    used: Vec<String>,
+}
+
+impl Ids {
+    pub(crate) fn make(&mut self, name: &str) -> String {
+        let base = threatscribe_model::derive_id(name);
+        let mut id = base.clone();
+        let mut n = 2;
+        while self.used.contains(&id) {
+            id = format!("{base}-{n}");
+            n += 1;
+        }
+        self.used.push(id.clone());
+        id
+    }
+}
+
+/// One line of text from a name that may hold line breaks ("Web\nApplication").
+pub(crate) fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Free-text protocol names (Threat Dragon, pytm) to catalog protocol ids, where the meaning is clear.
+pub(crate) fn protocol(text: &str) -> Option<&'static str> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "https" | "http/s" | "http(s)" | "tls" => Some("https"),
+        "http" => Some("http"),
+        "grpc" => Some("grpc"),
+        "websocket" | "ws" => Some("websocket"),
+        "wss" => Some("websocket-tls"),
+        _ => None,
+    }
+}

@@ -1,0 +1,288 @@
+//! OWASP Threat Dragon v2: each diagram's cells are actors, processes, stores, flows and trust
+//! boundaries. Boundary boxes list no members, so membership comes from the geometry: an element
+//! belongs to the smallest box that holds its centre, and a box sits inside the smallest box
+//! that holds it whole. Boundary curves separate regions without enclosing anything, so they
+//! give no membership; the assumptions say so.
+
+use serde_json::{Value, json};
+
+use crate::{Ids, ImportError, one_line, protocol};
+
+#[derive(Clone, Copy)]
+struct Rect {
+    x: f64,
+    y: f64,
+    w: f64,
+    h: f64,
+}
+
+impl Rect {
+    fn of(cell: &Value) -> Option<Rect> {
+        Some(Rect {
+            x: cell.pointer("/position/x")?.as_f64()?,
+            y: cell.pointer("/position/y")?.as_f64()?,
+            w: cell.pointer("/size/width")?.as_f64()?,
+            h: cell.pointer("/size/height")?.as_f64()?,
+        })
+    }
+
+    fn contains_point(self, x: f64, y: f64) -> bool {
+        x >= self.x && x <= self.x + self.w && y >= self.y && y <= self.y + self.h
+    }
+
+    fn contains(self, other: Rect) -> bool {
+        self.contains_point(other.x, other.y)
+            && self.contains_point(other.x + other.w, other.y + other.h)
+    }
+
+    fn area(self) -> f64 {
+        self.w * self.h
+    }
+}
+
+fn name_of(cell: &Value, fallback: &str) -> String {
+    let name = cell
+        .pointer("/data/name")
+        .and_then(Value::as_str)
+        .or_else(|| cell.pointer("/attrs/text/text").and_then(Value::as_str))
+        .map(one_line)
+        .unwrap_or_default();
+    if name.is_empty() {
+        fallback.to_owned()
+    } else {
+        name
+    }
+}
+
+#[allow(clippy::too_many_lines)] // cells by kind, then boundaries, then what is not carried over
+pub(crate) fn import(value: &Value) -> Result<Value, ImportError> {
+    let diagrams = value
+        .pointer("/detail/diagrams")
+        .and_then(Value::as_array)
+        .ok_or_else(|| ImportError("not a Threat Dragon v2 file: no detail.diagrams".into()))?;
+    let mut ids = Ids::default();
+    let mut elements: Vec<Value> = Vec::new();
+    let mut flows: Vec<Value> = Vec::new();
+    let mut boundaries: Vec<(String, String, Rect)> = Vec::new();
+    let mut placed: Vec<(usize, Rect)> = Vec::new();
+    let mut cell_ids: Vec<(String, String)> = Vec::new();
+    let mut curves = 0;
+    let mut out_of_scope = Vec::new();
+    let mut threats: Vec<String> = Vec::new();
+    let mut open_threats = 0;
+    let mut unknown_protocols: Vec<String> = Vec::new();
+    let mut loose_flows: Vec<String> = Vec::new();
+
+    let mut note_threats = |cell: &Value, owner: &str| {
+        for threat in cell
+            .pointer("/data/threats")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let title = threat
+                .get("title")
+                .and_then(Value::as_str)
+                .unwrap_or("untitled");
+            let status = threat
+                .get("status")
+                .and_then(Value::as_str)
+                .unwrap_or("Open");
+            if status.eq_ignore_ascii_case("open") {
+                open_threats += 1;
+            }
+            threats.push(format!("\"{}\" on {owner} ({status})", one_line(title)));
+        }
+    };
+
+    for diagram in diagrams {
+        let cells = diagram
+            .get("cells")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten();
+        for cell in cells.clone() {
+            let shape = cell
+                .get("shape")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            let kind = match shape {
+                "actor" => "external_entity",
+                "process" => "process",
+                "store" => "data_store",
+                "trust-boundary-box" => {
+                    let name = name_of(cell, "Trust boundary");
+                    let name = if name == "Trust boundary" {
+                        format!("Trust boundary {}", boundaries.len() + 1)
+                    } else {
+                        name
+                    };
+                    if let Some(rect) = Rect::of(cell) {
+                        boundaries.push((ids.make(&name), name, rect));
+                    }
+                    continue;
+                }
+                "trust-boundary-curve" => {
+                    curves += 1;
+                    continue;
+                }
+                _ => continue,
+            };
+            let name = name_of(cell, "Unnamed element");
+            if cell.pointer("/data/outOfScope").and_then(Value::as_bool) == Some(true) {
+                out_of_scope.push(name.clone());
+            }
+            note_threats(cell, &name);
+            let id = ids.make(&name);
+            if let Some(cell_id) = cell.get("id").and_then(Value::as_str) {
+                cell_ids.push((cell_id.to_owned(), id.clone()));
+            }
+            let mut element = json!({"id": id, "name": name, "kind": kind});
+            if let Some(description) = cell
+                .pointer("/data/description")
+                .and_then(Value::as_str)
+                .filter(|d| !d.trim().is_empty())
+            {
+                element["description"] = json!(description.trim());
+            }
+            if let Some(rect) = Rect::of(cell) {
+                placed.push((elements.len(), rect));
+            }
+            elements.push(element);
+        }
+        for cell in cells {
+            if cell.get("shape").and_then(Value::as_str) != Some("flow") {
+                continue;
+            }
+            let end = |key: &str| {
+                let cell_id = cell
+                    .pointer(&format!("/{key}/cell"))
+                    .and_then(Value::as_str)?;
+                cell_ids
+                    .iter()
+                    .find(|(c, _)| c == cell_id)
+                    .map(|(_, id)| id.clone())
+            };
+            let name = name_of(cell, "flow");
+            note_threats(cell, &format!("flow {name}"));
+            let (Some(from), Some(to)) = (end("source"), end("target")) else {
+                loose_flows.push(name);
+                continue;
+            };
+            if from == to {
+                loose_flows.push(name);
+                continue;
+            }
+            let mut flow = json!({"from": from, "to": to, "description": name});
+            let mut properties = serde_json::Map::new();
+            if let Some(encrypted) = cell.pointer("/data/isEncrypted").and_then(Value::as_bool) {
+                properties.insert("encrypted".into(), json!(encrypted));
+            }
+            if !properties.is_empty() {
+                flow["properties"] = Value::Object(properties);
+            }
+            if let Some(text) = cell
+                .pointer("/data/protocol")
+                .and_then(Value::as_str)
+                .filter(|p| !p.trim().is_empty())
+            {
+                match protocol(text) {
+                    Some(id) => flow["protocol"] = json!(id),
+                    None => unknown_protocols.push(text.trim().to_owned()),
+                }
+            }
+            flows.push(flow);
+        }
+    }
+
+    if elements.is_empty() {
+        return Err(ImportError(
+            "its diagrams hold no actors, processes or stores".into(),
+        ));
+    }
+
+    // Membership from geometry: each element in the smallest box holding its centre, each box
+    // inside the smallest other box holding it whole.
+    let smallest = |pick: &dyn Fn(Rect) -> bool, skip: Option<usize>| {
+        boundaries
+            .iter()
+            .enumerate()
+            .filter(|(i, (_, _, rect))| Some(*i) != skip && pick(*rect))
+            .min_by(|a, b| a.1.2.area().total_cmp(&b.1.2.area()))
+            .map(|(_, (id, _, _))| id.clone())
+    };
+    for (index, rect) in &placed {
+        let (cx, cy) = (rect.x + rect.w / 2.0, rect.y + rect.h / 2.0);
+        if let Some(boundary) = smallest(&|b: Rect| b.contains_point(cx, cy), None) {
+            elements[*index]["boundary"] = json!(boundary);
+        }
+    }
+    let boundaries: Vec<Value> = boundaries
+        .iter()
+        .enumerate()
+        .map(|(i, (id, name, rect))| {
+            let mut boundary = json!({"id": id, "name": name, "kind": "network"});
+            if let Some(parent) = smallest(
+                &|b: Rect| b.contains(*rect) && b.area() > rect.area(),
+                Some(i),
+            ) {
+                boundary["parent"] = json!(parent);
+            }
+            boundary
+        })
+        .collect();
+
+    let mut assumptions = vec![
+        "Imported from an OWASP Threat Dragon model: its elements name no technologies, so the findings are the generic STRIDE ones plus what names and flows imply.".to_owned(),
+        "Threat Dragon boundary boxes list no members: each element is placed in the smallest box that holds its centre on the diagram, and boxes are drawn as network boundaries.".to_owned(),
+    ];
+    if curves > 0 {
+        assumptions.push(format!(
+            "The diagram has {curves} trust boundary curve(s); curves separate regions without enclosing elements, so they give no boundary membership here. Redraw them as boxes, or add boundaries to the model."
+        ));
+    }
+    if !out_of_scope.is_empty() {
+        assumptions.push(format!(
+            "Marked out of scope in Threat Dragon but analysed here: {}.",
+            out_of_scope.join(", ")
+        ));
+    }
+    if !threats.is_empty() {
+        assumptions.push(format!(
+            "The file carries {} threats of its own ({open_threats} open), which are not carried into this report yet: {}.",
+            threats.len(),
+            threats.join("; ")
+        ));
+    }
+    if !unknown_protocols.is_empty() {
+        unknown_protocols.sort();
+        unknown_protocols.dedup();
+        assumptions.push(format!(
+            "Flow protocols not recognised and left out: {}.",
+            unknown_protocols.join(", ")
+        ));
+    }
+    if !loose_flows.is_empty() {
+        assumptions.push(format!(
+            "Left out {} flow(s) not joined to two different elements on the diagram: {}.",
+            loose_flows.len(),
+            loose_flows.join(", ")
+        ));
+    }
+    let title = value
+        .pointer("/summary/title")
+        .and_then(Value::as_str)
+        .unwrap_or("Imported Threat Dragon model");
+    Ok(json!({
+        "name": title,
+        "description": value.pointer("/summary/description").and_then(Value::as_str).filter(|d| !d.trim().is_empty()),
+        "elements": elements,
+        "flows": flows,
+        "boundaries": boundaries,
+        "assumptions": assumptions,
+        "questions": [
+            "Which technologies does each element use (frameworks, databases, cloud services)? Threat Dragon models carry none, and specific findings key on them.",
+            "What data does each flow carry, and how sensitive is it? The model declares no data assets, so ratings ignore data sensitivity."
+        ],
+    }))
+}

@@ -1,0 +1,164 @@
+//! The importers on real files from Threat Dragon's and pytm's repositories: what a user would
+//! check after importing (every element, flow and boundary present, members placed where the
+//! diagram draws them, nothing dropped without a word).
+
+use serde_json::Value;
+use threatscribe_interop::{ForeignFormat, detect, import};
+
+fn fixture(name: &str) -> Value {
+    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn ids(model: &Value, part: &str) -> Vec<String> {
+    model[part]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+fn element<'a>(model: &'a Value, id: &str) -> &'a Value {
+    model["elements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["id"] == id)
+        .unwrap_or_else(|| panic!("no element {id}"))
+}
+
+fn flow<'a>(model: &'a Value, from: &str, to: &str) -> &'a Value {
+    model["flows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["from"] == from && f["to"] == to)
+        .unwrap_or_else(|| panic!("no flow {from} -> {to}"))
+}
+
+fn mentions(model: &Value, part: &str, words: &str) -> bool {
+    model[part]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|a| a.as_str().unwrap().contains(words))
+}
+
+#[test]
+fn formats_are_told_apart_and_own_models_are_not_claimed() {
+    assert_eq!(
+        detect(&fixture("threat-dragon-v2-demo.json")),
+        Some(ForeignFormat::ThreatDragon)
+    );
+    assert_eq!(
+        detect(&fixture("pytm-input.json")),
+        Some(ForeignFormat::Pytm)
+    );
+    let own = serde_json::json!({"name": "x", "elements": [{"id": "a", "kind": "process"}]});
+    assert_eq!(detect(&own), None);
+}
+
+#[test]
+fn threat_dragon_demo_keeps_every_element_and_flow() {
+    let model = import(
+        &fixture("threat-dragon-v2-demo.json"),
+        ForeignFormat::ThreatDragon,
+    )
+    .unwrap();
+    assert_eq!(model["name"], "Demo Threat Model");
+    let mut elements = ids(&model, "elements");
+    elements.sort();
+    assert_eq!(
+        elements,
+        [
+            "background-worker-process",
+            "browser",
+            "database",
+            "message-queue",
+            "web-application",
+            "web-application-config",
+            "worker-config"
+        ]
+    );
+    assert_eq!(element(&model, "browser")["kind"], "external_entity");
+    assert_eq!(element(&model, "database")["kind"], "data_store");
+    assert_eq!(element(&model, "web-application")["kind"], "process");
+    // The demo's browser request is marked HTTPS and encrypted; the queue hop is neither.
+    let request = flow(&model, "browser", "web-application");
+    assert_eq!(request["protocol"], "https");
+    assert_eq!(request["properties"]["encrypted"], true);
+    let put = flow(&model, "web-application", "message-queue");
+    assert_eq!(put["properties"]["encrypted"], false);
+    assert!(put.get("protocol").is_none());
+    // Its boundaries are curves, which enclose nothing: said, not guessed.
+    assert!(mentions(&model, "assumptions", "3 trust boundary curve(s)"));
+    // Its own threats are listed until they are carried over as findings.
+    assert!(mentions(
+        &model,
+        "assumptions",
+        "14 threats of its own (10 open)"
+    ));
+    assert!(mentions(&model, "assumptions", "Man in the middle attack"));
+    assert!(mentions(&model, "questions", "Which technologies"));
+}
+
+#[test]
+fn threat_dragon_boxes_get_their_members_from_the_geometry() {
+    let model = import(
+        &fixture("threat-dragon-three-tier.json"),
+        ForeignFormat::ThreatDragon,
+    )
+    .unwrap();
+    assert_eq!(
+        ids(&model, "boundaries"),
+        ["trust-boundary-1", "trust-boundary-2"]
+    );
+    // The diagram draws the web UI in the first box, the service and database in the second.
+    assert_eq!(element(&model, "web-ui")["boundary"], "trust-boundary-1");
+    assert_eq!(
+        element(&model, "web-service")["boundary"],
+        "trust-boundary-2"
+    );
+    assert_eq!(
+        element(&model, "postgressql")["boundary"],
+        "trust-boundary-2"
+    );
+    assert_eq!(model["flows"].as_array().unwrap().len(), 3);
+}
+
+#[test]
+fn threat_dragon_without_elements_is_an_error_not_an_empty_model() {
+    let empty = serde_json::json!({"detail": {"diagrams": [{"cells": []}]}});
+    let error = import(&empty, ForeignFormat::ThreatDragon).unwrap_err();
+    assert!(error.to_string().contains("no actors, processes or stores"));
+}
+
+#[test]
+fn threat_dragon_flows_without_two_ends_are_reported() {
+    let file = serde_json::json!({"detail": {"diagrams": [{"cells": [
+        {"id": "a", "shape": "process", "data": {"name": "API"}},
+        {"id": "f", "shape": "flow", "data": {"name": "Dangling"}, "source": {"cell": "a"}, "target": {"x": 1, "y": 2}}
+    ]}]}});
+    let model = import(&file, ForeignFormat::ThreatDragon).unwrap();
+    assert!(model["flows"].as_array().unwrap().is_empty());
+    assert!(mentions(&model, "assumptions", "Left out 1 flow(s)"));
+    assert!(mentions(&model, "assumptions", "Dangling"));
+}
+
+#[test]
+fn pytm_model_keeps_boundaries_flows_and_data() {
+    let model = import(&fixture("pytm-input.json"), ForeignFormat::Pytm).unwrap();
+    assert_eq!(model["name"], "my test tm");
+    assert_eq!(
+        ids(&model, "elements"),
+        ["user", "web-server", "sql-database"]
+    );
+    assert_eq!(element(&model, "user")["boundary"], "internet");
+    assert_eq!(element(&model, "sql-database")["boundary"], "server-db");
+    assert!(element(&model, "web-server").get("boundary").is_none());
+    assert_eq!(model["flows"].as_array().unwrap().len(), 4);
+    // pytm's SECRET password is our most sensitive class, and the login flow carries it.
+    assert_eq!(model["data_assets"][0]["classification"], "restricted");
+    assert_eq!(flow(&model, "user", "web-server")["data"][0], "password");
+}
