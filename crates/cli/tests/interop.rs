@@ -141,3 +141,33 @@ fn a_truncated_threat_dragon_file_says_where_the_json_breaks() {
         .stderr(predicate::str::contains("cut.json:"))
         .stderr(predicate::str::contains("invalid JSON"));
 }
+
+#[test]
+fn every_threat_dragon_demo_imports_and_analyses() {
+    let dir = format!(
+        "{}/../interop/tests/fixtures/threat-dragon-demos",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let mut seen = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let report = report(path.to_str().unwrap());
+        let name = path.display();
+        let elements = report["model"]["elements"].as_array().unwrap();
+        assert!(elements.len() >= 3, "{name}: {} elements", elements.len());
+        // Every element gets at least one finding: the STRIDE chart applies to each kind.
+        for element in elements {
+            let id = &element["id"];
+            assert!(
+                report["threats"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|t| &t["target"] == id),
+                "{name}: nothing on {id}"
+            );
+        }
+        seen += 1;
+    }
+    assert_eq!(seen, 9);
+}

@@ -1,4 +1,4 @@
-//! Other threat-modeling tools' files, read as threatscribe models: OWASP Threat Dragon v2
+//! Other threat-modeling tools' files, read as threatscribe models: OWASP Threat Dragon (v1 and v2)
 //! diagrams and OWASP pytm JSON models, so a team can bring what it already has and get
 //! threatscribe's analysis.
 //!
@@ -19,7 +19,7 @@ use serde_json::Value;
 /// A format threatscribe can import.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ForeignFormat {
-    /// OWASP Threat Dragon, version 2 JSON (`detail.diagrams[].cells`).
+    /// OWASP Threat Dragon JSON: version 2 (`detail.diagrams[].cells`) or 1 (`diagramJson.cells`).
     ThreatDragon,
     /// OWASP pytm's JSON model (`elements` with `__class__`).
     Pytm,

@@ -1,4 +1,4 @@
-//! OWASP Threat Dragon v2: each diagram's cells are actors, processes, stores, flows and trust
+//! OWASP Threat Dragon (v2, and v1 through `diagram_cells`): each diagram's cells are actors, processes, stores, flows and trust
 //! boundaries. Boundary boxes list no members, so membership comes from the geometry: an element
 //! belongs to the smallest box that holds its centre, and a box sits inside the smallest box
 //! that holds it whole. Boundary curves separate regions without enclosing anything, so they
@@ -7,6 +7,10 @@
 use serde_json::{Value, json};
 
 use crate::{Ids, ImportError, one_line, protocol};
+
+/// How far, in diagram units, a loose flow end may lie from the element it is joined to: the
+/// demo models leave ends about 10 units off the shape they visibly start from.
+const LOOSE_END_REACH: f64 = 20.0;
 
 #[derive(Clone, Copy)]
 struct Rect {
@@ -35,6 +39,13 @@ impl Rect {
             && self.contains_point(other.x + other.w, other.y + other.h)
     }
 
+    /// How far a point lies outside the rectangle; 0 inside.
+    fn distance(self, x: f64, y: f64) -> f64 {
+        let dx = (self.x - x).max(x - (self.x + self.w)).max(0.0);
+        let dy = (self.y - y).max(y - (self.y + self.h)).max(0.0);
+        dx.hypot(dy)
+    }
+
     fn area(self) -> f64 {
         self.w * self.h
     }
@@ -52,6 +63,59 @@ fn name_of(cell: &Value, fallback: &str) -> String {
     } else {
         name
     }
+}
+
+/// A diagram's cells in the v2 form. Version 1 files keep them under `diagramJson.cells`, typed
+/// `tm.Actor`, `tm.Process`, `tm.Store`, `tm.Flow` and `tm.Boundary` (always a curve), with
+/// their properties on the cell itself and flow names in the label.
+fn diagram_cells(diagram: &Value) -> Vec<Value> {
+    if let Some(cells) = diagram.get("cells").and_then(Value::as_array) {
+        return cells.clone();
+    }
+    let cells = diagram
+        .pointer("/diagramJson/cells")
+        .and_then(Value::as_array);
+    cells.into_iter().flatten().map(v1_cell).collect()
+}
+
+fn v1_cell(cell: &Value) -> Value {
+    let shape = match cell.get("type").and_then(Value::as_str).unwrap_or_default() {
+        "tm.Actor" => "actor",
+        "tm.Process" => "process",
+        "tm.Store" => "store",
+        "tm.Flow" => "flow",
+        "tm.Boundary" => "trust-boundary-curve",
+        _ => "other",
+    };
+    let name = ["/name", "/attrs/text/text", "/labels/0/attrs/text/text"]
+        .iter()
+        .find_map(|at| cell.pointer(at).and_then(Value::as_str));
+    let mut data = serde_json::Map::new();
+    data.insert("name".into(), json!(name));
+    for key in [
+        "description",
+        "outOfScope",
+        "isEncrypted",
+        "protocol",
+        "threats",
+    ] {
+        if let Some(value) = cell.get(key) {
+            data.insert(key.into(), value.clone());
+        }
+    }
+    let end = |key: &str| {
+        cell.pointer(&format!("/{key}/id"))
+            .map(|id| json!({"cell": id}))
+    };
+    json!({
+        "id": cell.get("id"),
+        "shape": shape,
+        "position": cell.get("position"),
+        "size": cell.get("size"),
+        "data": data,
+        "source": end("source"),
+        "target": end("target"),
+    })
 }
 
 #[allow(clippy::too_many_lines)] // cells by kind, then boundaries, then what is not carried over
@@ -72,6 +136,7 @@ pub(crate) fn import(value: &Value) -> Result<Value, ImportError> {
     let mut open_threats = 0;
     let mut unknown_protocols: Vec<String> = Vec::new();
     let mut loose_flows: Vec<String> = Vec::new();
+    let mut attached_ends = 0;
 
     let mut note_threats = |cell: &Value, owner: &str| {
         for threat in cell
@@ -96,12 +161,9 @@ pub(crate) fn import(value: &Value) -> Result<Value, ImportError> {
     };
 
     for diagram in diagrams {
-        let cells = diagram
-            .get("cells")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten();
-        for cell in cells.clone() {
+        let cells = diagram_cells(diagram);
+        let this_diagram = placed.len();
+        for cell in &cells {
             let shape = cell
                 .get("shape")
                 .and_then(Value::as_str)
@@ -150,18 +212,31 @@ pub(crate) fn import(value: &Value) -> Result<Value, ImportError> {
             }
             elements.push(element);
         }
-        for cell in cells {
+        for cell in &cells {
             if cell.get("shape").and_then(Value::as_str) != Some("flow") {
                 continue;
             }
-            let end = |key: &str| {
-                let cell_id = cell
+            // An end is a cell id, or a loose point: then the element drawn under it, as a
+            // reader of the diagram would join them.
+            let mut end = |key: &str| {
+                if let Some(cell_id) = cell
                     .pointer(&format!("/{key}/cell"))
-                    .and_then(Value::as_str)?;
-                cell_ids
+                    .and_then(Value::as_str)
+                {
+                    return cell_ids
+                        .iter()
+                        .find(|(c, _)| c == cell_id)
+                        .map(|(_, id)| id.clone());
+                }
+                let x = cell.pointer(&format!("/{key}/x")).and_then(Value::as_f64)?;
+                let y = cell.pointer(&format!("/{key}/y")).and_then(Value::as_f64)?;
+                let (index, _) = placed[this_diagram..]
                     .iter()
-                    .find(|(c, _)| c == cell_id)
-                    .map(|(_, id)| id.clone())
+                    .map(|(index, rect)| (index, rect.distance(x, y)))
+                    .filter(|(_, distance)| *distance <= LOOSE_END_REACH)
+                    .min_by(|a, b| a.1.total_cmp(&b.1))?;
+                attached_ends += 1;
+                elements[*index]["id"].as_str().map(str::to_owned)
             };
             let name = name_of(cell, "flow");
             note_threats(cell, &format!("flow {name}"));
@@ -260,6 +335,11 @@ pub(crate) fn import(value: &Value) -> Result<Value, ImportError> {
         assumptions.push(format!(
             "Flow protocols not recognised and left out: {}.",
             unknown_protocols.join(", ")
+        ));
+    }
+    if attached_ends > 0 {
+        assumptions.push(format!(
+            "{attached_ends} flow end(s) are not connected in the file; each was joined to the element it touches on the diagram (within 20 units)."
         ));
     }
     if !loose_flows.is_empty() {

@@ -162,3 +162,75 @@ fn pytm_model_keeps_boundaries_flows_and_data() {
     assert_eq!(model["data_assets"][0]["classification"], "restricted");
     assert_eq!(flow(&model, "user", "web-server")["data"][0], "password");
 }
+
+fn flow_pairs(model: &Value) -> Vec<(String, String)> {
+    let mut pairs: Vec<(String, String)> = model["flows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["from"].as_str().unwrap().to_owned(),
+                f["to"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    pairs.sort();
+    pairs
+}
+
+#[test]
+fn threat_dragon_v1_and_v2_of_the_same_demo_give_the_same_diagram() {
+    let v1 = fixture("threat-dragon-v1-demo.json");
+    assert_eq!(detect(&v1), Some(ForeignFormat::ThreatDragon));
+    let v1 = import(&v1, ForeignFormat::ThreatDragon).unwrap();
+    let v2 = import(
+        &fixture("threat-dragon-v2-demo.json"),
+        ForeignFormat::ThreatDragon,
+    )
+    .unwrap();
+    let kinds = |model: &Value| {
+        let mut kinds: Vec<String> = model["elements"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| format!("{} {}", e["id"], e["kind"]))
+            .collect();
+        kinds.sort();
+        kinds
+    };
+    assert_eq!(kinds(&v1), kinds(&v2));
+    assert_eq!(flow_pairs(&v1), flow_pairs(&v2));
+    assert_eq!(flow_pairs(&v1).len(), 10);
+    // v1 names sit on the cell's text and the flow's label: none may be lost.
+    assert!(!v1.to_string().contains("Unnamed element"));
+    assert_eq!(flow(&v1, "browser", "web-application")["protocol"], "https");
+    assert!(mentions(&v1, "assumptions", "14 threats of its own"));
+}
+
+#[test]
+fn threat_dragon_loose_flow_end_joins_the_element_it_touches() {
+    let file = serde_json::json!({"detail": {"diagrams": [{"cells": [
+        {"id": "b", "shape": "actor", "data": {"name": "Browser"},
+         "position": {"x": 10, "y": 30}, "size": {"width": 160, "height": 80}},
+        {"id": "w", "shape": "process", "data": {"name": "Web App"},
+         "position": {"x": 400, "y": 30}, "size": {"width": 100, "height": 100}},
+        {"id": "f", "shape": "flow", "data": {"name": "Request"},
+         "source": {"x": 180, "y": 70}, "target": {"cell": "w"}},
+        {"id": "g", "shape": "flow", "data": {"name": "Stray"},
+         "source": {"x": 300, "y": 300}, "target": {"cell": "w"}}
+    ]}]}});
+    let model = import(&file, ForeignFormat::ThreatDragon).unwrap();
+    // 10 units off the browser's edge: joined. Far from everything: left out, and said.
+    assert_eq!(
+        flow_pairs(&model),
+        [("browser".to_owned(), "web-app".to_owned())]
+    );
+    assert!(mentions(
+        &model,
+        "assumptions",
+        "1 flow end(s) are not connected"
+    ));
+    assert!(mentions(&model, "assumptions", "Left out 1 flow(s)"));
+    assert!(mentions(&model, "assumptions", "Stray"));
+}

@@ -11,7 +11,7 @@ use crate::output;
 
 /// Convert another tool's threat model into a threatscribe model file.
 ///
-/// Reads OWASP Threat Dragon v2 JSON and OWASP pytm JSON models; the format is recognised from
+/// Reads OWASP Threat Dragon JSON (v1 and v2) and OWASP pytm JSON models; the format is recognised from
 /// the file's content. Elements, flows and trust boundaries come across (Threat Dragon boundary
 /// membership is worked out from the diagram geometry); what the format cannot say (technologies,
 /// for Threat Dragon) is listed in the model's assumptions and questions. `analyze` reads these
@@ -31,7 +31,7 @@ pub fn run(args: &Args) -> Result<(), CliError> {
     let input = Input::read(&args.input)?;
     if input.foreign.is_none() {
         return Err(CliError::Unusable(format!(
-            "{}: not a file threatscribe can import: it is neither OWASP Threat Dragon v2 JSON \
+            "{}: not a file threatscribe can import: it is neither OWASP Threat Dragon JSON \
              (a `detail.diagrams` list) nor an OWASP pytm JSON model (`elements` with `__class__`)",
             input.display_path()
         )));
