@@ -100,10 +100,10 @@ impl Input {
                 e.utf8_error().valid_up_to()
             ))
         })?;
-        let foreign = if format == Some(Format::Json) {
-            foreign(&text)
-        } else {
-            None
+        let foreign = match format {
+            Some(Format::Json) => foreign(&text),
+            Some(Format::Yaml) => foreign_yaml(&text, path)?,
+            None => None,
         };
         Ok(Input {
             path: path.to_owned(),
@@ -139,14 +139,14 @@ impl Input {
         if let Some((format, value)) = &self.foreign {
             let model = threatscribe_interop::import(value, *format).map_err(|error| {
                 CliError::Unusable(format!(
-                    "{}: read as an {}: {error}",
+                    "{} (read as {}): {error}",
                     self.display_path(),
                     format.name()
                 ))
             })?;
             return parse_model_value(&model, &self.default_name(), kb).map_err(|error| {
                 CliError::Unusable(format!(
-                    "{}: read as an {}, the result is not a valid model:\n{}",
+                    "{} (read as {}): the result is not a valid model:\n{}",
                     self.display_path(),
                     format.name(),
                     error
@@ -225,6 +225,25 @@ fn foreign(text: &str) -> Option<(ForeignFormat, serde_json::Value)> {
     }
     let value: serde_json::Value = serde_json::from_str(text).ok()?;
     threatscribe_interop::detect(&value).map(|format| (format, value))
+}
+
+/// A Threagile model: YAML with a top-level `threagile_version`.
+fn foreign_yaml(
+    text: &str,
+    path: &str,
+) -> Result<Option<(ForeignFormat, serde_json::Value)>, CliError> {
+    if !text
+        .lines()
+        .any(|line| line.starts_with("threagile_version:"))
+    {
+        return Ok(None);
+    }
+    let value: serde_json::Value = serde_saphyr::from_str(text).map_err(|error| {
+        CliError::Unusable(format!(
+            "{path} (read as Threagile YAML model, since it has `threagile_version`): {error}"
+        ))
+    })?;
+    Ok(threatscribe_interop::detect(&value).map(|format| (format, value)))
 }
 
 /// Stdin has no file name: JSON starts with `{`, a YAML model has a top-level `elements:`,

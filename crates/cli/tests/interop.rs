@@ -73,6 +73,8 @@ fn imported_model_file_analyses_like_the_original() {
         "threat-dragon-v2-demo.json",
         "threat-dragon-three-tier.json",
         "pytm-input.json",
+        "threagile/example-threagile.yaml",
+        "threagile/stub-threagile.yaml",
     ] {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("model.yaml");
@@ -81,7 +83,10 @@ fn imported_model_file_analyses_like_the_original() {
             .assert()
             .success();
         let yaml = std::fs::read_to_string(&out).unwrap();
-        assert!(yaml.starts_with("# Written by threatscribe from the OWASP"));
+        assert!(
+            yaml.starts_with("# Written by threatscribe from the "),
+            "{yaml}"
+        );
         let direct = report(&fixture(name));
         let imported = report(out.to_str().unwrap());
         assert!(!threat_keys(&direct).is_empty(), "{name}: no threats");
@@ -122,7 +127,7 @@ fn a_threat_dragon_file_with_no_elements_fails_with_exit_code_2() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains(
-            "read as an OWASP Threat Dragon JSON model",
+            "(read as OWASP Threat Dragon JSON model)",
         ))
         .stderr(predicate::str::contains("no actors, processes or stores"));
     assert!(!out.exists());
@@ -170,4 +175,23 @@ fn every_threat_dragon_demo_imports_and_analyses() {
         seen += 1;
     }
     assert_eq!(seen, 9);
+}
+
+#[test]
+fn a_threagile_link_to_a_missing_asset_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("threagile.yaml");
+    std::fs::write(
+        &file,
+        "threagile_version: 1.0.0\ntitle: Broken\ntechnical_assets:\n  API:\n    id: api\n    type: process\n    communication_links:\n      Query:\n        target: db\n        protocol: https\n",
+    )
+    .unwrap();
+    threatscribe()
+        .args(["analyze", file.to_str().unwrap()])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("(read as Threagile YAML model)"))
+        .stderr(predicate::str::contains(
+            "communication link `Query` of `API` targets `db`, which is not a technical asset",
+        ));
 }

@@ -1,5 +1,5 @@
 //! Other threat-modeling tools' files, read as threatscribe models: OWASP Threat Dragon (v1 and v2)
-//! diagrams and OWASP pytm JSON models, so a team can bring what it already has and get
+//! diagrams, OWASP pytm JSON models and Threagile YAML, so a team can bring what it already has and get
 //! threatscribe's analysis.
 //!
 //! Each importer writes the model-file form (a JSON value with elements, flows, boundaries,
@@ -12,6 +12,7 @@
 //! itself; intake's one validator stays the only judge of what a model may contain.
 
 mod pytm;
+mod threagile;
 mod threat_dragon;
 
 use serde_json::Value;
@@ -23,6 +24,8 @@ pub enum ForeignFormat {
     ThreatDragon,
     /// OWASP pytm's JSON model (`elements` with `__class__`).
     Pytm,
+    /// Threagile YAML (`threagile_version`), parsed to JSON values by the caller.
+    Threagile,
 }
 
 impl ForeignFormat {
@@ -30,6 +33,7 @@ impl ForeignFormat {
         match self {
             Self::ThreatDragon => "OWASP Threat Dragon JSON model",
             Self::Pytm => "OWASP pytm JSON model",
+            Self::Threagile => "Threagile YAML model",
         }
     }
 }
@@ -37,6 +41,9 @@ impl ForeignFormat {
 /// Recognises another tool's JSON by its shape; `None` for threatscribe's own model files and
 /// anything else.
 pub fn detect(value: &Value) -> Option<ForeignFormat> {
+    if value.get("threagile_version").is_some() {
+        return Some(ForeignFormat::Threagile);
+    }
     if value
         .pointer("/detail/diagrams")
         .is_some_and(Value::is_array)
@@ -67,6 +74,7 @@ pub fn import(value: &Value, format: ForeignFormat) -> Result<Value, ImportError
     match format {
         ForeignFormat::ThreatDragon => threat_dragon::import(value),
         ForeignFormat::Pytm => pytm::import(value),
+        ForeignFormat::Threagile => threagile::import(value),
     }
 }
 
@@ -101,6 +109,10 @@ pub(crate) fn protocol(text: &str) -> Option<&'static str> {
         "https" | "http/s" | "http(s)" | "tls" => Some("https"),
         "http" => Some("http"),
         "grpc" => Some("grpc"),
+        "nfs" => Some("nfs"),
+        "smb" => Some("smb"),
+        "sftp" => Some("sftp"),
+        "mqtt" => Some("mqtt"),
         "websocket" | "ws" => Some("websocket"),
         "wss" => Some("websocket-tls"),
         _ => None,

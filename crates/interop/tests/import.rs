@@ -234,3 +234,116 @@ fn threat_dragon_loose_flow_end_joins_the_element_it_touches() {
     assert!(mentions(&model, "assumptions", "Left out 1 flow(s)"));
     assert!(mentions(&model, "assumptions", "Stray"));
 }
+
+fn threagile(name: &str) -> Value {
+    let path = format!(
+        "{}/tests/fixtures/threagile/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let value: Value = serde_saphyr::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    assert_eq!(detect(&value), Some(ForeignFormat::Threagile));
+    import(&value, ForeignFormat::Threagile).unwrap()
+}
+
+#[test]
+fn threagile_example_keeps_assets_links_and_nested_boundaries() {
+    let model = threagile("example-threagile.yaml");
+    assert_eq!(model["name"], "Some Example Application");
+    assert_eq!(ids(&model, "elements").len(), 14);
+    assert_eq!(model["flows"].as_array().unwrap().len(), 20);
+    // Threagile's own ids are kept, so its risk ids and ours name the same assets.
+    assert_eq!(element(&model, "sql-database")["kind"], "data_store");
+    assert_eq!(element(&model, "sql-database")["boundary"], "erp-dmz");
+    assert_eq!(
+        element(&model, "customer-client")["kind"],
+        "external_entity"
+    );
+    assert_eq!(
+        element(&model, "customer-client")["properties"]["internet_facing"],
+        true
+    );
+    // `internet: false` is only Threagile's default: it must not hide reachability.
+    assert!(
+        element(&model, "load-balancer")["properties"]
+            .get("internet_facing")
+            .is_none()
+    );
+    // The contract file server stores with `encryption: none`.
+    assert_eq!(
+        element(&model, "contract-file-server")["properties"]["encrypted_at_rest"],
+        false
+    );
+    // Categories become tags only where one means the same; the rest become a question.
+    assert_eq!(
+        element(&model, "jenkins-build-server")["tags"],
+        serde_json::json!(["ci-cd"])
+    );
+    assert!(element(&model, "erp-system").get("tags").is_none());
+    assert!(mentions(&model, "questions", "Backoffice ERP System (erp)"));
+    // Nesting: the DMZs sit inside the application network.
+    let boundary = |id: &str| {
+        model["boundaries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|b| b["id"] == id)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(boundary("web-dmz")["parent"], "application-network");
+    assert_eq!(boundary("application-network")["kind"], "cloud");
+    assert!(boundary("dev-network").get("parent").is_none());
+    // Links: protocol, authentication, and the data both ways.
+    let traffic = flow(&model, "customer-client", "load-balancer");
+    assert_eq!(traffic["protocol"], "https");
+    assert_eq!(traffic["properties"]["authenticated"], true);
+    assert!(
+        traffic["data"]
+            .as_array()
+            .unwrap()
+            .contains(&serde_json::json!("customer-contracts"))
+    );
+    // Strictly confidential customer accounts are our most sensitive class.
+    let accounts = model["data_assets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["id"] == "customer-accounts")
+        .unwrap();
+    assert_eq!(accounts["classification"], "restricted");
+    // What is not carried over is said.
+    assert!(mentions(
+        &model,
+        "assumptions",
+        "tracks 6 Threagile risk(s)"
+    ));
+    assert!(mentions(
+        &model,
+        "assumptions",
+        "WebApp and Backoffice Virtualization runs"
+    ));
+    assert!(mentions(&model, "assumptions", "jdbc, ldap, ldaps, ssh"));
+    assert!(mentions(
+        &model,
+        "questions",
+        "How are the admin clients managed"
+    ));
+}
+
+#[test]
+fn threagile_stub_imports() {
+    let model = threagile("stub-threagile.yaml");
+    assert_eq!(
+        ids(&model, "elements"),
+        ["some-component", "some-other-component"]
+    );
+    assert_eq!(
+        flow(&model, "some-component", "some-other-component")["properties"]["authenticated"],
+        false
+    );
+    assert!(mentions(
+        &model,
+        "questions",
+        "Some question without an answer?"
+    ));
+}

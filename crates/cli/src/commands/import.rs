@@ -11,10 +11,10 @@ use crate::output;
 
 /// Convert another tool's threat model into a threatscribe model file.
 ///
-/// Reads OWASP Threat Dragon JSON (v1 and v2) and OWASP pytm JSON models; the format is recognised from
-/// the file's content. Elements, flows and trust boundaries come across (Threat Dragon boundary
+/// Reads OWASP Threat Dragon JSON (v1 and v2), OWASP pytm JSON and Threagile YAML models; the
+/// format is recognised from the file's content. Elements, flows and trust boundaries come across (Threat Dragon boundary
 /// membership is worked out from the diagram geometry); what the format cannot say (technologies,
-/// for Threat Dragon) is listed in the model's assumptions and questions. `analyze` reads these
+/// for Threat Dragon, products for Threagile) is listed in the model's assumptions and questions. `analyze` reads these
 /// files directly too; import when you want to edit the model and keep it as code.
 ///
 /// Example: threatscribe import threat-dragon.json -o model.yaml
@@ -31,8 +31,9 @@ pub fn run(args: &Args) -> Result<(), CliError> {
     let input = Input::read(&args.input)?;
     if input.foreign.is_none() {
         return Err(CliError::Unusable(format!(
-            "{}: not a file threatscribe can import: it is neither OWASP Threat Dragon JSON \
-             (a `detail.diagrams` list) nor an OWASP pytm JSON model (`elements` with `__class__`)",
+            "{}: not a file threatscribe can import: it is not OWASP Threat Dragon JSON \
+             (a `detail.diagrams` list), an OWASP pytm JSON model (`elements` with `__class__`) \
+             or a Threagile YAML model (`threagile_version`)",
             input.display_path()
         )));
     }
