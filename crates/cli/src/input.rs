@@ -220,27 +220,35 @@ fn warning_kind(message: &str) -> String {
 /// `diagrams` or pytm's `__class__` is parsed a second time, so large models in our own format
 /// do not pay for the detection.
 fn foreign(text: &str) -> Option<(ForeignFormat, serde_json::Value)> {
-    if !(text.contains("\"diagrams\"") || text.contains("\"__class__\"")) {
+    if !["\"diagrams\"", "\"__class__\"", "\"otmVersion\""]
+        .iter()
+        .any(|marker| text.contains(marker))
+    {
         return None;
     }
     let value: serde_json::Value = serde_json::from_str(text).ok()?;
     threatscribe_interop::detect(&value).map(|format| (format, value))
 }
 
-/// A Threagile model: YAML with a top-level `threagile_version`.
+/// A Threagile model or an OTM file: YAML with a top-level `threagile_version` or `otmVersion`.
 fn foreign_yaml(
     text: &str,
     path: &str,
 ) -> Result<Option<(ForeignFormat, serde_json::Value)>, CliError> {
-    if !text
-        .lines()
-        .any(|line| line.starts_with("threagile_version:"))
-    {
+    let Some(marker) = ["threagile_version", "otmVersion"]
+        .into_iter()
+        .find(|marker| {
+            text.lines().any(|line| {
+                line.strip_prefix(marker)
+                    .is_some_and(|rest| rest.starts_with(':'))
+            })
+        })
+    else {
         return Ok(None);
-    }
+    };
     let value: serde_json::Value = serde_saphyr::from_str(text).map_err(|error| {
         CliError::Unusable(format!(
-            "{path} (read as Threagile YAML model, since it has `threagile_version`): {error}"
+            "{path} (read as another tool's YAML model, since it has `{marker}`): {error}"
         ))
     })?;
     Ok(threatscribe_interop::detect(&value).map(|format| (format, value)))

@@ -75,6 +75,9 @@ fn imported_model_file_analyses_like_the_original() {
         "pytm-input.json",
         "threagile/example-threagile.yaml",
         "threagile/stub-threagile.yaml",
+        "otm/example.otm.json",
+        "otm/mobile-cloud.otm.json",
+        "otm/example.otm.yaml",
     ] {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("model.yaml");

@@ -1,5 +1,5 @@
 //! Other threat-modeling tools' files, read as threatscribe models: OWASP Threat Dragon (v1 and v2)
-//! diagrams, OWASP pytm JSON models and Threagile YAML, so a team can bring what it already has and get
+//! diagrams, OWASP pytm JSON models, Threagile YAML and Open Threat Model files, so a team can bring what it already has and get
 //! threatscribe's analysis.
 //!
 //! Each importer writes the model-file form (a JSON value with elements, flows, boundaries,
@@ -11,6 +11,7 @@
 //! Key decision: importers produce data, not code paths. No importer builds `Model` values
 //! itself; intake's one validator stays the only judge of what a model may contain.
 
+mod otm;
 mod pytm;
 mod threagile;
 mod threat_dragon;
@@ -26,6 +27,8 @@ pub enum ForeignFormat {
     Pytm,
     /// Threagile YAML (`threagile_version`), parsed to JSON values by the caller.
     Threagile,
+    /// Open Threat Model, JSON or YAML (`otmVersion`).
+    Otm,
 }
 
 impl ForeignFormat {
@@ -34,6 +37,7 @@ impl ForeignFormat {
             Self::ThreatDragon => "OWASP Threat Dragon JSON model",
             Self::Pytm => "OWASP pytm JSON model",
             Self::Threagile => "Threagile YAML model",
+            Self::Otm => "Open Threat Model (OTM) file",
         }
     }
 }
@@ -41,6 +45,9 @@ impl ForeignFormat {
 /// Recognises another tool's JSON by its shape; `None` for threatscribe's own model files and
 /// anything else.
 pub fn detect(value: &Value) -> Option<ForeignFormat> {
+    if value.get("otmVersion").is_some() {
+        return Some(ForeignFormat::Otm);
+    }
     if value.get("threagile_version").is_some() {
         return Some(ForeignFormat::Threagile);
     }
@@ -75,6 +82,7 @@ pub fn import(value: &Value, format: ForeignFormat) -> Result<Value, ImportError
         ForeignFormat::ThreatDragon => threat_dragon::import(value),
         ForeignFormat::Pytm => pytm::import(value),
         ForeignFormat::Threagile => threagile::import(value),
+        ForeignFormat::Otm => otm::import(value),
     }
 }
 

@@ -324,7 +324,7 @@ pub(crate) fn import(value: &Value) -> Result<Value, ImportError> {
     }
     if !threats.is_empty() {
         assumptions.push(format!(
-            "The file carries {} threats of its own ({open_threats} open), which are not carried into this report yet: {}.",
+            "The file carries {} threat(s) of its own ({open_threats} open), which are not carried into this report yet: {}.",
             threats.len(),
             threats.join("; ")
         ));

@@ -97,7 +97,7 @@ fn threat_dragon_demo_keeps_every_element_and_flow() {
     assert!(mentions(
         &model,
         "assumptions",
-        "14 threats of its own (10 open)"
+        "14 threat(s) of its own (10 open)"
     ));
     assert!(mentions(&model, "assumptions", "Man in the middle attack"));
     assert!(mentions(&model, "questions", "Which technologies"));
@@ -205,7 +205,7 @@ fn threat_dragon_v1_and_v2_of_the_same_demo_give_the_same_diagram() {
     // v1 names sit on the cell's text and the flow's label: none may be lost.
     assert!(!v1.to_string().contains("Unnamed element"));
     assert_eq!(flow(&v1, "browser", "web-application")["protocol"], "https");
-    assert!(mentions(&v1, "assumptions", "14 threats of its own"));
+    assert!(mentions(&v1, "assumptions", "14 threat(s) of its own"));
 }
 
 #[test]
@@ -346,4 +346,66 @@ fn threagile_stub_imports() {
         "questions",
         "Some question without an answer?"
     ));
+}
+
+#[test]
+fn otm_components_get_kinds_zones_and_two_way_flows() {
+    let value = fixture("otm/example.otm.json");
+    assert_eq!(detect(&value), Some(ForeignFormat::Otm));
+    let model = import(&value, ForeignFormat::Otm).unwrap();
+    assert_eq!(model["name"], "Test project");
+    assert_eq!(element(&model, "web-client")["kind"], "external_entity");
+    assert_eq!(element(&model, "web-client")["boundary"], "internet");
+    assert_eq!(element(&model, "web-service")["kind"], "process");
+    assert_eq!(element(&model, "customer-database")["kind"], "data_store");
+    assert_eq!(element(&model, "customer-database")["boundary"], "private");
+    // Both OTM flows are bidirectional: one flow each way, the card data on both.
+    assert_eq!(
+        flow_pairs(&model),
+        [
+            ("customer-database".to_owned(), "web-service".to_owned()),
+            ("web-client".to_owned(), "web-service".to_owned()),
+            ("web-service".to_owned(), "customer-database".to_owned()),
+            ("web-service".to_owned(), "web-client".to_owned()),
+        ]
+    );
+    assert_eq!(
+        flow(&model, "customer-database", "web-service")["data"][0],
+        "cc-data"
+    );
+    // Confidentiality 100 is our most sensitive class, 0 is public.
+    let class = |id: &str| {
+        model["data_assets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["id"] == id)
+            .unwrap()["classification"]
+            .clone()
+    };
+    assert_eq!(class("cc-data"), "restricted");
+    assert_eq!(class("public-info"), "public");
+    assert!(mentions(
+        &model,
+        "assumptions",
+        "Customer Database: data store (database)"
+    ));
+    assert!(mentions(
+        &model,
+        "assumptions",
+        "1 threat(s) of its own and 2 mitigation(s)"
+    ));
+}
+
+#[test]
+fn otm_from_the_microsoft_tool_keeps_its_components() {
+    let model = import(&fixture("otm/mobile-cloud.otm.json"), ForeignFormat::Otm).unwrap();
+    assert_eq!(
+        element(&model, "accounting-postgresql")["kind"],
+        "data_store"
+    );
+    assert_eq!(element(&model, "mobile-client")["kind"], "external_entity");
+    assert_eq!(element(&model, "public-api-v2")["kind"], "process");
+    assert_eq!(model["flows"].as_array().unwrap().len(), 6);
+    assert!(mentions(&model, "assumptions", "43 threat(s) of its own"));
 }

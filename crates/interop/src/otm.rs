@@ -1,0 +1,287 @@
+//! Open Threat Model (OTM) files, JSON or YAML (parsed to JSON values by the caller): trust
+//! zones, components, data flows, data assets, and the file's own threats and mitigations.
+//! OTM components carry a free-form `type` and no data-flow kind, so the kind is inferred from
+//! the type, tags and name, and the assumptions list what was inferred for each component.
+
+use serde_json::{Value, json};
+
+use crate::{Ids, ImportError, one_line};
+
+fn text<'a>(value: &'a Value, key: &str) -> &'a str {
+    value.get(key).and_then(Value::as_str).unwrap_or_default()
+}
+
+fn list<'a>(value: &'a Value, key: &str) -> impl Iterator<Item = &'a Value> {
+    value
+        .get(key)
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+}
+
+/// Words in a component's type, tags or name that make it a data store.
+const STORES: [&str; 11] = [
+    "database",
+    "-db",
+    "db-",
+    "storage",
+    "bucket",
+    "datastore",
+    "data-store",
+    "cache",
+    "queue",
+    "s3",
+    "blob",
+];
+/// Words that make it an external entity.
+const EXTERNAL: [&str; 6] = ["external", "client", "browser", "user", "actor", "device"];
+
+/// The data-flow kind a component's type, tags and name point to, with the word that decided.
+fn kind(component: &Value) -> (&'static str, Option<String>) {
+    let tags: Vec<&str> = list(component, "tags").filter_map(Value::as_str).collect();
+    let words = format!(
+        "{} {} {}",
+        text(component, "type"),
+        tags.join(" "),
+        text(component, "name")
+    )
+    .to_ascii_lowercase();
+    if let Some(word) = STORES.iter().find(|w| words.contains(*w)) {
+        return ("data_store", Some((*word).to_owned()));
+    }
+    if let Some(word) = EXTERNAL.iter().find(|w| words.contains(*w)) {
+        return ("external_entity", Some((*word).to_owned()));
+    }
+    ("process", None)
+}
+
+/// OTM rates confidentiality 0-100; our four classes split that range evenly.
+fn classification(confidentiality: Option<f64>) -> &'static str {
+    match confidentiality {
+        Some(c) if c >= 75.0 => "restricted",
+        Some(c) if c >= 50.0 => "confidential",
+        Some(c) if c >= 25.0 => "internal",
+        Some(_) => "public",
+        None => "confidential",
+    }
+}
+
+fn zone_kind(zone: &Value) -> &'static str {
+    let internet = |s: &str| s.eq_ignore_ascii_case("internet");
+    if internet(text(zone, "type")) || internet(text(zone, "name")) {
+        "internet"
+    } else {
+        "network"
+    }
+}
+
+pub(crate) fn import(value: &Value) -> Result<Value, ImportError> {
+    let mut ids = Ids::default();
+    let mut assumptions = vec![
+        "Imported from an Open Threat Model (OTM) file. OTM components have no data-flow kind: a type, tag or name with database, storage, bucket, cache, queue or blob makes a data store; external, client, browser, user, actor or device an external entity; anything else a process.".to_owned(),
+    ];
+    let (zones, boundaries) = trust_zones(value, &mut ids);
+    let zone_id = |given: &str| {
+        zones
+            .iter()
+            .find(|(g, _)| g == given)
+            .map(|(_, id)| id.clone())
+    };
+
+    let components: Vec<&Value> = list(value, "components").collect();
+    if components.is_empty() {
+        return Err(ImportError("it has no components".into()));
+    }
+    let component_ids: Vec<(String, String)> = components
+        .iter()
+        .map(|c| {
+            let name = one_line(text(c, "name"));
+            (
+                text(c, "id").to_owned(),
+                ids.make(if name.is_empty() {
+                    text(c, "id")
+                } else {
+                    &name
+                }),
+            )
+        })
+        .collect();
+    let component_id = |given: &str| {
+        component_ids
+            .iter()
+            .find(|(g, _)| g == given)
+            .map(|(_, id)| id.clone())
+    };
+    // A component inside another component sits in that component's trust zone.
+    let zone_of = |component: &Value| {
+        let mut current = component;
+        for _ in 0..components.len() {
+            if let Some(zone) = current.pointer("/parent/trustZone").and_then(Value::as_str) {
+                return zone_id(zone);
+            }
+            let parent = current
+                .pointer("/parent/component")
+                .and_then(Value::as_str)?;
+            current = components.iter().find(|c| text(c, "id") == parent)?;
+        }
+        None
+    };
+
+    let mut inferred = Vec::new();
+    let mut elements = Vec::new();
+    for (component, (_, id)) in components.iter().zip(&component_ids) {
+        let name = one_line(text(component, "name"));
+        let (kind, because) = kind(component);
+        inferred.push(match because {
+            Some(word) => format!("{name}: {} ({word})", kind.replace('_', " ")),
+            None => format!("{name}: process"),
+        });
+        let mut element = json!({"id": id, "name": if name.is_empty() { id.clone() } else { name }, "kind": kind});
+        let description = text(component, "description");
+        if !description.is_empty() {
+            element["description"] = json!(description);
+        }
+        if let Some(zone) = zone_of(component) {
+            element["boundary"] = json!(zone);
+        }
+        elements.push(element);
+    }
+    assumptions.push(format!(
+        "Kinds inferred for the OTM components: {}.",
+        inferred.join("; ")
+    ));
+
+    let (data_ids, data_assets) = data_assets(value, &mut assumptions);
+
+    let flows = flows(value, &component_id, &data_ids, &mut assumptions)?;
+
+    note_threats(value, &mut assumptions);
+
+    let project = value.get("project").unwrap_or(&Value::Null);
+    let description = text(project, "description");
+    Ok(json!({
+        "name": if text(project, "name").is_empty() { "Imported OTM model" } else { text(project, "name") },
+        "description": if description.is_empty() { Value::Null } else { json!(description) },
+        "elements": elements,
+        "flows": flows,
+        "boundaries": boundaries,
+        "data_assets": data_assets,
+        "assumptions": assumptions,
+        "questions": [
+            "Which products does each component use? OTM component types are free text, so specific findings need the products named in the model.",
+            "Is each component's inferred kind (process, data store, external entity) right?"
+        ],
+    }))
+}
+
+/// Trust zones as (OTM id, our id) pairs and model-file boundaries.
+fn trust_zones(value: &Value, ids: &mut Ids) -> (Vec<(String, String)>, Vec<Value>) {
+    let zones: Vec<(String, String)> = list(value, "trustZones")
+        .map(|z| {
+            (
+                text(z, "id").to_owned(),
+                ids.make(&one_line(text(z, "name"))),
+            )
+        })
+        .collect();
+    let zone_id = |given: &str| {
+        zones
+            .iter()
+            .find(|(g, _)| g == given)
+            .map(|(_, id)| id.clone())
+    };
+    let boundaries: Vec<Value> = list(value, "trustZones")
+        .zip(&zones)
+        .map(|(zone, (_, id))| {
+            let mut boundary =
+                json!({"id": id, "name": one_line(text(zone, "name")), "kind": zone_kind(zone)});
+            if let Some(parent) = zone
+                .pointer("/parent/trustZone")
+                .and_then(Value::as_str)
+                .and_then(zone_id)
+            {
+                boundary["parent"] = json!(parent);
+            }
+            boundary
+        })
+        .collect();
+    (zones, boundaries)
+}
+
+/// Data assets: their ids, and model-file data assets classified by confidentiality.
+fn data_assets(value: &Value, assumptions: &mut Vec<String>) -> (Vec<String>, Vec<Value>) {
+    let data_ids: Vec<String> = list(value, "assets")
+        .map(|a| text(a, "id").to_owned())
+        .collect();
+    let data_assets: Vec<Value> = list(value, "assets")
+        .map(|a| {
+            json!({
+                "id": text(a, "id"),
+                "name": one_line(text(a, "name")),
+                "classification": classification(a.pointer("/risk/confidentiality").and_then(Value::as_f64)),
+            })
+        })
+        .collect();
+    if !data_assets.is_empty() {
+        assumptions.push("OTM rates confidentiality from 0 to 100: 75 and above is restricted here, 50 confidential, 25 internal, below that public.".into());
+    }
+    (data_ids, data_assets)
+}
+
+/// Data flows between components; a bidirectional flow becomes one each way.
+fn flows(
+    value: &Value,
+    component_id: &dyn Fn(&str) -> Option<String>,
+    data_ids: &[String],
+    assumptions: &mut Vec<String>,
+) -> Result<Vec<Value>, ImportError> {
+    let mut flows = Vec::new();
+    for flow in list(value, "dataflows") {
+        let name = one_line(text(flow, "name"));
+        let (Some(from), Some(to)) = (
+            component_id(text(flow, "source")),
+            component_id(text(flow, "destination")),
+        ) else {
+            return Err(ImportError(format!(
+                "data flow `{name}` joins `{}` to `{}`, and one of them is not a component",
+                text(flow, "source"),
+                text(flow, "destination")
+            )));
+        };
+        let data: Vec<&str> = list(flow, "assets")
+            .filter_map(Value::as_str)
+            .filter(|d| data_ids.iter().any(|k| k == d))
+            .collect();
+        flows.push(json!({"from": from, "to": to, "description": name, "data": data}));
+        if flow.get("bidirectional").and_then(Value::as_bool) == Some(true) {
+            flows.push(json!({"from": to, "to": from, "description": format!("{name} (reply)"), "data": data}));
+        }
+    }
+    if list(value, "dataflows")
+        .any(|f| f.get("bidirectional").and_then(Value::as_bool) == Some(true))
+    {
+        assumptions.push(
+            "Bidirectional OTM data flows become two flows, one each way, carrying the same data."
+                .into(),
+        );
+    }
+    Ok(flows)
+}
+
+/// The file's own threats, named until they are carried over as findings.
+fn note_threats(value: &Value, assumptions: &mut Vec<String>) {
+    let threats: Vec<String> = list(value, "threats")
+        .map(|t| one_line(text(t, "name")))
+        .collect();
+    if !threats.is_empty() {
+        let shown: Vec<&str> = threats.iter().take(10).map(String::as_str).collect();
+        let more = threats.len().saturating_sub(shown.len());
+        assumptions.push(format!(
+            "The file carries {} threat(s) of its own and {} mitigation(s), which are not carried into this report yet: {}{}.",
+            threats.len(),
+            list(value, "mitigations").count(),
+            shown.join("; "),
+            if more > 0 { format!("; and {more} more") } else { String::new() }
+        ));
+    }
+}
