@@ -220,9 +220,14 @@ fn warning_kind(message: &str) -> String {
 /// `diagrams` or pytm's `__class__` is parsed a second time, so large models in our own format
 /// do not pay for the detection.
 fn foreign(text: &str) -> Option<(ForeignFormat, serde_json::Value)> {
-    if !["\"diagrams\"", "\"__class__\"", "\"otmVersion\""]
-        .iter()
-        .any(|marker| text.contains(marker))
+    if ![
+        "\"diagrams\"",
+        "\"__class__\"",
+        "\"otmVersion\"",
+        "\"data_flows\"",
+    ]
+    .iter()
+    .any(|marker| text.contains(marker))
     {
         return None;
     }

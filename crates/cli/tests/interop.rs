@@ -78,6 +78,7 @@ fn imported_model_file_analyses_like_the_original() {
         "otm/example.otm.json",
         "otm/mobile-cloud.otm.json",
         "otm/example.otm.yaml",
+        "tmbom/huskyai.tmbom.json",
     ] {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("model.yaml");

@@ -1,5 +1,5 @@
 //! Other threat-modeling tools' files, read as threatscribe models: OWASP Threat Dragon (v1 and v2)
-//! diagrams, OWASP pytm JSON models, Threagile YAML and Open Threat Model files, so a team can bring what it already has and get
+//! diagrams, OWASP pytm JSON models, Threagile YAML, Open Threat Model and TM-BOM files, so a team can bring what it already has and get
 //! threatscribe's analysis.
 //!
 //! Each importer writes the model-file form (a JSON value with elements, flows, boundaries,
@@ -15,6 +15,7 @@ mod otm;
 mod pytm;
 mod threagile;
 mod threat_dragon;
+mod tmbom;
 
 use serde_json::Value;
 
@@ -29,6 +30,8 @@ pub enum ForeignFormat {
     Threagile,
     /// Open Threat Model, JSON or YAML (`otmVersion`).
     Otm,
+    /// TM-BOM, the OWASP Threat Model Library schema (`scope` and `data_flows`).
+    TmBom,
 }
 
 impl ForeignFormat {
@@ -38,6 +41,7 @@ impl ForeignFormat {
             Self::Pytm => "OWASP pytm JSON model",
             Self::Threagile => "Threagile YAML model",
             Self::Otm => "Open Threat Model (OTM) file",
+            Self::TmBom => "TM-BOM file",
         }
     }
 }
@@ -47,6 +51,9 @@ impl ForeignFormat {
 pub fn detect(value: &Value) -> Option<ForeignFormat> {
     if value.get("otmVersion").is_some() {
         return Some(ForeignFormat::Otm);
+    }
+    if value.get("scope").is_some() && value.get("data_flows").is_some_and(Value::is_array) {
+        return Some(ForeignFormat::TmBom);
     }
     if value.get("threagile_version").is_some() {
         return Some(ForeignFormat::Threagile);
@@ -83,6 +90,7 @@ pub fn import(value: &Value, format: ForeignFormat) -> Result<Value, ImportError
         ForeignFormat::Pytm => pytm::import(value),
         ForeignFormat::Threagile => threagile::import(value),
         ForeignFormat::Otm => otm::import(value),
+        ForeignFormat::TmBom => tmbom::import(value),
     }
 }
 

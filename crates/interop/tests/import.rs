@@ -409,3 +409,56 @@ fn otm_from_the_microsoft_tool_keeps_its_components() {
     assert_eq!(model["flows"].as_array().unwrap().len(), 6);
     assert!(mentions(&model, "assumptions", "43 threat(s) of its own"));
 }
+
+#[test]
+fn tmbom_keeps_zones_products_and_where_data_sits() {
+    let value = fixture("tmbom/huskyai.tmbom.json");
+    assert_eq!(detect(&value), Some(ForeignFormat::TmBom));
+    let model = import(&value, ForeignFormat::TmBom).unwrap();
+    assert_eq!(model["name"], "Husky AI");
+    assert_eq!(ids(&model, "elements").len(), 17);
+    assert_eq!(model["flows"].as_array().unwrap().len(), 23);
+    assert_eq!(element(&model, "user")["kind"], "external_entity");
+    assert_eq!(element(&model, "jupyter")["kind"], "process");
+    assert_eq!(element(&model, "jupyter")["boundary"], "experimental-zone");
+    // Vendor and product that name a catalog entry become the technology.
+    assert_eq!(
+        element(&model, "api-key-storage")["technologies"],
+        serde_json::json!(["azure-key-vault"])
+    );
+    assert_eq!(
+        element(&model, "training-images-blob")["technologies"],
+        serde_json::json!(["azure-blob-storage"])
+    );
+    // The API key data set (cred) is restricted, and it travels on the flows of its store.
+    let key = model["data_assets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["id"] == "api-keys")
+        .expect("api-key data set");
+    assert_eq!(key["classification"], "restricted");
+    let into_store = model["flows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["to"] == "api-key-storage" || f["from"] == "api-key-storage")
+        .collect::<Vec<_>>();
+    assert!(!into_store.is_empty());
+    assert!(into_store.iter().all(|f| {
+        f["data"]
+            .as_array()
+            .unwrap()
+            .contains(&serde_json::json!("api-keys"))
+    }));
+    assert!(mentions(
+        &model,
+        "assumptions",
+        "9 threats, 22 controls, 3 risks"
+    ));
+    assert!(mentions(
+        &model,
+        "assumptions",
+        "validate tokens via Auth Service"
+    ));
+}

@@ -11,10 +11,10 @@ use crate::output;
 
 /// Convert another tool's threat model into a threatscribe model file.
 ///
-/// Reads OWASP Threat Dragon JSON (v1 and v2), OWASP pytm JSON, Threagile YAML and Open Threat
-/// Model (OTM, JSON or YAML) files; the format is recognised from the file's content. Elements, flows and trust boundaries come across (Threat Dragon boundary
+/// Reads OWASP Threat Dragon JSON (v1 and v2), OWASP pytm JSON, Threagile YAML, Open Threat
+/// Model (OTM, JSON or YAML) and TM-BOM JSON files; the format is recognised from the file's content. Elements, flows and trust boundaries come across (Threat Dragon boundary
 /// membership is worked out from the diagram geometry); what the format cannot say (technologies,
-/// for Threat Dragon, products for Threagile, element kinds for OTM) is listed in the model's assumptions and questions. `analyze` reads these
+/// in Threat Dragon files, products in Threagile ones, element kinds in OTM) is listed in the model's assumptions and questions. `analyze` reads these
 /// files directly too; import when you want to edit the model and keep it as code.
 ///
 /// Example: threatscribe import threat-dragon.json -o model.yaml
@@ -33,7 +33,8 @@ pub fn run(args: &Args) -> Result<(), CliError> {
         return Err(CliError::Unusable(format!(
             "{}: not a file threatscribe can import: it is not OWASP Threat Dragon JSON \
              (a `detail.diagrams` list), an OWASP pytm JSON model (`elements` with `__class__`) \
-             a Threagile YAML model (`threagile_version`) or an OTM file (`otmVersion`)",
+             a Threagile YAML model (`threagile_version`), an OTM file (`otmVersion`) or a TM-BOM \
+             file (`scope` and `data_flows`)",
             input.display_path()
         )));
     }
