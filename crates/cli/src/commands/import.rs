@@ -12,10 +12,12 @@ use crate::output;
 /// Convert another tool's threat model into a threatscribe model file.
 ///
 /// Reads OWASP Threat Dragon JSON (v1 and v2), OWASP pytm JSON, Threagile YAML, Open Threat
-/// Model (OTM, JSON or YAML) and TM-BOM JSON files; the format is recognised from the file's content. Elements, flows and trust boundaries come across (Threat Dragon boundary
-/// membership is worked out from the diagram geometry); what the format cannot say (technologies,
-/// in Threat Dragon files, products in Threagile ones, element kinds in OTM) is listed in the model's assumptions and questions. `analyze` reads these
-/// files directly too; import when you want to edit the model and keep it as code.
+/// Model (OTM, JSON or YAML) and TM-BOM JSON files; the format is recognised from the file's
+/// content. Elements, flows and trust boundaries come across (Threat Dragon boundary membership
+/// is worked out from the diagram geometry); what a format cannot say (technologies in Threat
+/// Dragon files, products in Threagile ones, element kinds in OTM) is listed in the model's
+/// assumptions and questions. `analyze` reads these files directly too; import when you want to
+/// edit the model and keep it as code.
 ///
 /// Example: threatscribe import threat-dragon.json -o model.yaml
 #[derive(Debug, clap::Args)]
