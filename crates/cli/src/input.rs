@@ -216,15 +216,16 @@ fn warning_kind(message: &str) -> String {
         .map_or_else(|| message.to_owned(), |cut| message[..cut].to_owned())
 }
 
-/// Another tool's JSON file, recognised by its shape. Only a file that mentions Threat Dragon's
-/// `diagrams` or pytm's `__class__` is parsed a second time, so large models in our own format
-/// do not pay for the detection.
+/// Another tool's JSON file, recognised by its shape. Only a file that mentions a key only those
+/// formats use is parsed a second time, so large models in our own format do not pay for the
+/// detection.
 fn foreign(text: &str) -> Option<(ForeignFormat, serde_json::Value)> {
     if ![
         "\"diagrams\"",
         "\"__class__\"",
         "\"otmVersion\"",
         "\"data_flows\"",
+        "\"bomFormat\"",
     ]
     .iter()
     .any(|marker| text.contains(marker))

@@ -79,6 +79,9 @@ fn imported_model_file_analyses_like_the_original() {
         "otm/mobile-cloud.otm.json",
         "otm/example.otm.yaml",
         "tmbom/huskyai.tmbom.json",
+        "cyclonedx/tmbom-pytm-example.cdx.json",
+        "cyclonedx/tmbom-otm-example.cdx.json",
+        "cyclonedx/tmbom-multi-example.cdx.json",
     ] {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("model.yaml");

@@ -1,6 +1,7 @@
-//! Other threat-modeling tools' files, read as threatscribe models: OWASP Threat Dragon (v1 and v2)
-//! diagrams, OWASP pytm JSON models, Threagile YAML, Open Threat Model and TM-BOM files, so a team can bring what it already has and get
-//! threatscribe's analysis.
+//! Other threat-modeling tools' files, read as threatscribe models: OWASP Threat Dragon (v1 and
+//! v2) diagrams, OWASP pytm JSON models, Threagile YAML, Open Threat Model and TM-BOM files
+//! (native or CycloneDX), so a team can bring what it already has and get threatscribe's
+//! analysis.
 //!
 //! Each importer writes the model-file form (a JSON value with elements, flows, boundaries,
 //! data assets, assumptions and questions) and leaves validation to intake, so an imported
@@ -11,6 +12,7 @@
 //! Key decision: importers produce data, not code paths. No importer builds `Model` values
 //! itself; intake's one validator stays the only judge of what a model may contain.
 
+mod cyclonedx;
 mod otm;
 mod pytm;
 mod threagile;
@@ -32,6 +34,8 @@ pub enum ForeignFormat {
     Otm,
     /// TM-BOM, the OWASP Threat Model Library schema (`scope` and `data_flows`).
     TmBom,
+    /// CycloneDX TM-BOM: a CycloneDX BOM with `threat-model` components.
+    CycloneDx,
 }
 
 impl ForeignFormat {
@@ -42,6 +46,7 @@ impl ForeignFormat {
             Self::Threagile => "Threagile YAML model",
             Self::Otm => "Open Threat Model (OTM) file",
             Self::TmBom => "TM-BOM file",
+            Self::CycloneDx => "CycloneDX TM-BOM file",
         }
     }
 }
@@ -49,6 +54,9 @@ impl ForeignFormat {
 /// Recognises another tool's JSON by its shape; `None` for threatscribe's own model files and
 /// anything else.
 pub fn detect(value: &Value) -> Option<ForeignFormat> {
+    if cyclonedx::is_tm_bom(value) {
+        return Some(ForeignFormat::CycloneDx);
+    }
     if value.get("otmVersion").is_some() {
         return Some(ForeignFormat::Otm);
     }
@@ -91,6 +99,7 @@ pub fn import(value: &Value, format: ForeignFormat) -> Result<Value, ImportError
         ForeignFormat::Threagile => threagile::import(value),
         ForeignFormat::Otm => otm::import(value),
         ForeignFormat::TmBom => tmbom::import(value),
+        ForeignFormat::CycloneDx => cyclonedx::import(value),
     }
 }
 
@@ -126,6 +135,8 @@ pub(crate) fn protocol(text: &str) -> Option<&'static str> {
         "http" => Some("http"),
         "grpc" => Some("grpc"),
         "nfs" => Some("nfs"),
+        "mysql" => Some("mysql-protocol"),
+        "postgresql" | "postgres" => Some("postgresql-protocol"),
         "smb" => Some("smb"),
         "sftp" => Some("sftp"),
         "mqtt" => Some("mqtt"),

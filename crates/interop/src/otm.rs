@@ -56,7 +56,7 @@ fn kind(component: &Value) -> (&'static str, Option<String>) {
 }
 
 /// OTM rates confidentiality 0-100; our four classes split that range evenly.
-fn classification(confidentiality: Option<f64>) -> &'static str {
+pub(crate) fn classification(confidentiality: Option<f64>) -> &'static str {
     match confidentiality {
         Some(c) if c >= 75.0 => "restricted",
         Some(c) if c >= 50.0 => "confidential",

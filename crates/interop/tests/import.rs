@@ -462,3 +462,48 @@ fn tmbom_keeps_zones_products_and_where_data_sits() {
         "validate tokens via Auth Service"
     ));
 }
+
+#[test]
+fn cyclonedx_tm_bom_keeps_the_pytm_example() {
+    let value = fixture("cyclonedx/tmbom-pytm-example.cdx.json");
+    assert_eq!(detect(&value), Some(ForeignFormat::CycloneDx));
+    let model = import(&value, ForeignFormat::CycloneDx).unwrap();
+    assert_eq!(model["name"], "my test tm");
+    assert_eq!(
+        ids(&model, "elements"),
+        ["user", "web-server", "sql-database", "cleandbevery6hours"]
+    );
+    assert_eq!(element(&model, "user")["kind"], "external_entity");
+    assert_eq!(element(&model, "cleandbevery6hours")["kind"], "process");
+    assert_eq!(element(&model, "sql-database")["boundary"], "web-db");
+    assert_eq!(model["flows"].as_array().unwrap().len(), 5);
+    assert_eq!(
+        flow(&model, "web-server", "sql-database")["protocol"],
+        "mysql-protocol"
+    );
+    assert!(mentions(&model, "assumptions", "left out: SQL"));
+    assert!(mentions(&model, "assumptions", "SQL Database (*)"));
+}
+
+#[test]
+fn cyclonedx_tm_bom_with_two_models_says_it_merged_them() {
+    let model = import(
+        &fixture("cyclonedx/tmbom-multi-example.cdx.json"),
+        ForeignFormat::CycloneDx,
+    )
+    .unwrap();
+    assert!(mentions(&model, "assumptions", "holds 2 threat models"));
+    // The OTM half's bidirectional flow with card data comes both ways.
+    let model = import(
+        &fixture("cyclonedx/tmbom-otm-example.cdx.json"),
+        ForeignFormat::CycloneDx,
+    )
+    .unwrap();
+    assert_eq!(element(&model, "customer-database")["kind"], "data_store");
+    assert_eq!(model["flows"].as_array().unwrap().len(), 4);
+    assert!(mentions(
+        &model,
+        "assumptions",
+        "Class CustomerDatabase (code)"
+    ));
+}

@@ -12,8 +12,8 @@ use crate::output;
 /// Convert another tool's threat model into a threatscribe model file.
 ///
 /// Reads OWASP Threat Dragon JSON (v1 and v2), OWASP pytm JSON, Threagile YAML, Open Threat
-/// Model (OTM, JSON or YAML) and TM-BOM JSON files; the format is recognised from the file's
-/// content. Elements, flows and trust boundaries come across (Threat Dragon boundary membership
+/// Model (OTM, JSON or YAML) and TM-BOM (native or CycloneDX) JSON files; the format is
+/// recognised from the file's content. Elements, flows and trust boundaries come across (Threat Dragon boundary membership
 /// is worked out from the diagram geometry); what a format cannot say (technologies in Threat
 /// Dragon files, products in Threagile ones, element kinds in OTM) is listed in the model's
 /// assumptions and questions. `analyze` reads these files directly too; import when you want to
@@ -34,9 +34,9 @@ pub fn run(args: &Args) -> Result<(), CliError> {
     if input.foreign.is_none() {
         return Err(CliError::Unusable(format!(
             "{}: not a file threatscribe can import: it is not OWASP Threat Dragon JSON \
-             (a `detail.diagrams` list), an OWASP pytm JSON model (`elements` with `__class__`) \
-             a Threagile YAML model (`threagile_version`), an OTM file (`otmVersion`) or a TM-BOM \
-             file (`scope` and `data_flows`)",
+             (a `detail.diagrams` list), an OWASP pytm JSON model (`elements` with `__class__`), \
+             a Threagile YAML model (`threagile_version`), an OTM file (`otmVersion`), a TM-BOM \
+             file (`scope` and `data_flows`) or a CycloneDX BOM with `threat-model` components",
             input.display_path()
         )));
     }
