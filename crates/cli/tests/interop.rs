@@ -202,3 +202,51 @@ fn a_threagile_link_to_a_missing_asset_is_named() {
             "communication link `Query` of `API` targets `db`, which is not a technical asset",
         ));
 }
+
+#[test]
+fn threat_dragon_threats_appear_beside_ours_with_their_status() {
+    let report = report(&fixture("threat-dragon-v2-demo.json"));
+    let provided: Vec<&Value> = report["threats"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["source"] == "provided:OWASP Threat Dragon")
+        .collect();
+    assert_eq!(provided.len(), 14);
+    let mitm = provided
+        .iter()
+        .find(|t| t["title"] == "Man in the middle attack (from OWASP Threat Dragon)")
+        .unwrap();
+    assert_eq!(mitm["target"], "database-to-background-worker-process");
+    assert_eq!(mitm["stride"], "information_disclosure");
+    assert_eq!(mitm["status"], "open");
+    let mitigated = provided
+        .iter()
+        .filter(|t| t["status"] == "mitigated")
+        .count();
+    assert_eq!(mitigated, 4);
+    // Our own findings are still there on the same targets.
+    assert!(report["threats"].as_array().unwrap().iter().any(|t| {
+        t["target"] == "database-to-background-worker-process"
+            && t["source"].as_str().unwrap().starts_with("kb:")
+    }));
+}
+
+#[test]
+fn a_finding_on_an_unknown_target_is_an_error_with_its_position() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("model.yaml");
+    std::fs::write(
+        &file,
+        "elements:\n  - { id: api, name: API, kind: process }\nfindings:\n  - target: apj\n    stride: spoofing\n    title: Stolen session\n",
+    )
+    .unwrap();
+    threatscribe()
+        .args(["analyze", file.to_str().unwrap()])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("model.yaml:4:13"))
+        .stderr(predicate::str::contains(
+            "finding `Stolen session` is on `apj`, which is neither an element nor a flow",
+        ));
+}

@@ -1,12 +1,13 @@
 //! The analyst and reviewer passes over one model.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use serde::Serialize;
 use threatscribe_kb::{KnowledgeBase, Layer, Rule, Subject as RuleSubject};
 use threatscribe_model::{
-    Classification, Element, ElementKind, Flow, Mitigation, Model, Severity, Status, Threat,
-    Tracking, TrackingEntry,
+    Classification, Element, ElementKind, Flow, Impact, Likelihood, Mitigation, Model,
+    ProvidedFinding, Severity, Status, Threat, Tracking, TrackingEntry,
 };
 
 use crate::context::{Context, Exposure};
@@ -148,6 +149,7 @@ pub fn analyze_on(model: &Model, kb: &KnowledgeBase, today: Option<&str>) -> Ana
     }
 
     let mut threats: Vec<Threat> = hits.iter().map(|hit| build_threat(hit, &context)).collect();
+    add_provided(&mut threats, &context, &mut log);
     threats.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
@@ -539,6 +541,103 @@ fn non_empty(text: String, fallback: &str) -> String {
     } else {
         text
     }
+}
+
+/// Adds the findings written outside the analysis (imported, or the model's `findings:`).
+fn add_provided(threats: &mut Vec<Threat>, context: &Context<'_>, log: &mut Vec<LogEntry>) {
+    let findings = &context.model.findings;
+    if findings.is_empty() {
+        return;
+    }
+    threats.extend(
+        findings
+            .iter()
+            .enumerate()
+            .map(|(n, finding)| provided_threat(n + 1, finding, context)),
+    );
+    log.push(LogEntry {
+        role: Role::Reviewer,
+        message: format!(
+            "Added {} findings written outside the analysis (imported or listed under `findings:`), shown beside the rules' findings.",
+            findings.len()
+        ),
+    });
+}
+
+/// A finding someone wrote down, as a threat: its severity as written (medium when none), its
+/// status, and its mitigation text. Ids are `PROVIDED-N@TARGET`, N its place in the list.
+fn provided_threat(n: usize, finding: &ProvidedFinding, context: &Context<'_>) -> Threat {
+    let severity = finding.severity.unwrap_or(Severity::Medium);
+    let (likelihood, impact) = match severity {
+        Severity::Low => (Likelihood::Low, Impact::Low),
+        Severity::Medium => (Likelihood::Medium, Impact::Medium),
+        Severity::High => (Likelihood::High, Impact::Medium),
+        Severity::Critical => (Likelihood::High, Impact::High),
+    };
+    let rated = match finding.severity {
+        Some(_) => format!("Severity as written by {}.", finding.source),
+        None => format!("{} gave no severity: rated medium.", finding.source),
+    };
+    let mitigations = finding
+        .mitigation
+        .iter()
+        .map(|text| {
+            let (title, rest) = first_sentence(text);
+            Mitigation {
+                id: Arc::from("provided"),
+                title: Arc::from(title.as_str()),
+                description: Arc::from(rest.as_str()),
+                technology_guidance: Vec::new(),
+                references: Arc::from([]),
+            }
+        })
+        .collect();
+    Threat {
+        id: format!("PROVIDED-{n}@{}", finding.target),
+        rule: format!("PROVIDED-{n}"),
+        stride: finding.stride,
+        categories: vec![finding.stride],
+        target: finding.target.clone(),
+        target_type: if context.element(&finding.target).is_some() {
+            "element"
+        } else {
+            "flow"
+        }
+        .to_owned(),
+        title: format!("{} (from {})", finding.title, finding.source),
+        description: finding
+            .description
+            .clone()
+            .unwrap_or_else(|| finding.title.clone()),
+        severity,
+        likelihood,
+        impact,
+        rating_reasoning: vec![rated],
+        cwe: Vec::new(),
+        capec: Vec::new(),
+        owasp: Vec::new(),
+        mitigations,
+        status: finding.status,
+        mitigated_by: None,
+        residual_severity: None,
+        tracking: None,
+        evidence: vec![format!(
+            "Written by {}, not found by a threatscribe rule",
+            finding.source
+        )],
+        source: format!("provided:{}", finding.source),
+    }
+}
+
+/// A text on one line, split after its first sentence: the sentence without its full stop
+/// (renderers add one) and the rest.
+fn first_sentence(text: &str) -> (String, String) {
+    let line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let (first, rest) = match line.find(". ") {
+        Some(end) => (&line[..end], line[end + 2..].to_owned()),
+        None => (line.as_str(), String::new()),
+    };
+    (first.trim_end_matches('.').to_owned(), rest)
 }
 
 fn build_threat(hit: &Hit<'_>, context: &Context<'_>) -> Threat {

@@ -4,7 +4,9 @@
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
-use threatscribe_model::{BoundaryKind, Classification, ElementKind, Properties};
+use threatscribe_model::{
+    BoundaryKind, Classification, ElementKind, Properties, Severity, Status, Stride,
+};
 
 /// A threatscribe model file: the architecture to analyse.
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -42,6 +44,36 @@ pub struct ModelFile {
     /// Decisions about findings: status, justification, owner, ticket, dates.
     #[serde(default)]
     pub tracking: Vec<TrackingEntryRaw>,
+    /// Findings people or other tools already wrote down (imported threats); reports show them
+    /// beside the analysis's own, with their status.
+    #[serde(default)]
+    pub findings: Vec<FindingEntry>,
+}
+
+/// A finding written by a person or another tool.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FindingEntry {
+    /// Id of the element or flow it is about.
+    #[schemars(with = "String")]
+    pub target: Spanned<String>,
+    /// Its STRIDE category.
+    pub stride: Stride,
+    pub title: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Where it stands; `open` when omitted.
+    #[serde(default)]
+    pub status: Option<Status>,
+    /// As its author rated it; `medium` when omitted.
+    #[serde(default)]
+    pub severity: Option<Severity>,
+    /// The mitigation its author wrote.
+    #[serde(default)]
+    pub mitigation: Option<String>,
+    /// Who wrote it (a tool, a team); `model file` when omitted.
+    #[serde(default)]
+    pub source: Option<String>,
 }
 
 /// A decision about one finding or a pattern of findings.

@@ -313,6 +313,57 @@ pub fn parse_tracking(text: &str) -> Result<Vec<threatscribe_model::TrackingEntr
     }
 }
 
+/// Findings written elsewhere, each on an element or flow the model declares.
+fn provided_findings(
+    entries: &[crate::model_file::FindingEntry],
+    elements: &[Element],
+    flows: &[Flow],
+    errors: &mut Vec<Diagnostic>,
+) -> Vec<threatscribe_model::ProvidedFinding> {
+    let targets: Vec<&str> = elements
+        .iter()
+        .map(|e| e.id.as_str())
+        .chain(flows.iter().map(|f| f.id.as_str()))
+        .collect();
+    let mut out = Vec::new();
+    for entry in entries {
+        if !targets.contains(&entry.target.value.as_str()) {
+            errors.push(
+                Diagnostic::error(
+                    at(&entry.target),
+                    format!(
+                        "finding `{}` is on `{}`, which is neither an element nor a flow",
+                        entry.title.trim(),
+                        entry.target.value
+                    ),
+                )
+                .with_hint(
+                    did_you_mean(&entry.target.value, targets.iter())
+                        .unwrap_or_else(|| "use an element or flow id".into()),
+                ),
+            );
+            continue;
+        }
+        let text = |t: &Option<String>| {
+            t.as_deref()
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(str::to_owned)
+        };
+        out.push(threatscribe_model::ProvidedFinding {
+            target: entry.target.value.clone(),
+            stride: entry.stride,
+            title: entry.title.trim().to_owned(),
+            description: text(&entry.description),
+            status: entry.status.unwrap_or(threatscribe_model::Status::Open),
+            severity: entry.severity,
+            mitigation: text(&entry.mitigation),
+            source: text(&entry.source).unwrap_or_else(|| "model file".to_owned()),
+        });
+    }
+    out
+}
+
 /// Trims entries and drops empty ones.
 fn clean_list(list: Vec<String>) -> Vec<String> {
     list.into_iter()
@@ -696,6 +747,7 @@ fn validate(
     }
 
     let tracking = tracking_entries(&file.tracking, &mut errors);
+    let findings = provided_findings(&file.findings, &elements, &flows, &mut errors);
     if !errors.is_empty() {
         errors.sort_by_key(|d| (d.line, d.column));
         return Err(IntakeError::Invalid(errors));
@@ -708,6 +760,7 @@ fn validate(
     Ok(ParsedModel {
         model: Model {
             tracking,
+            findings,
             assumptions: clean_list(file.assumptions),
             questions: clean_list(file.questions),
             name,

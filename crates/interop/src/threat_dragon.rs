@@ -51,6 +51,52 @@ impl Rect {
     }
 }
 
+fn text<'a>(value: &'a Value, key: &str) -> &'a str {
+    value.get(key).and_then(Value::as_str).unwrap_or_default()
+}
+
+/// A Threat Dragon threat as a provided finding on `target`, or why it cannot be one.
+fn finding(threat: &Value, target: &str) -> Result<Value, String> {
+    let kind = text(threat, "type").trim().to_ascii_lowercase();
+    let stride = match kind.as_str() {
+        "spoofing" => "spoofing",
+        "tampering" | "integrity" => "tampering",
+        "repudiation" => "repudiation",
+        "information disclosure" | "confidentiality" => "information_disclosure",
+        "denial of service" | "availability" => "denial_of_service",
+        "elevation of privilege" => "elevation_of_privilege",
+        "" => return Err("no type".into()),
+        other => return Err(format!("type `{other}` has no STRIDE category")),
+    };
+    let status = match text(threat, "status").trim().to_ascii_lowercase().as_str() {
+        "mitigated" => "mitigated",
+        "notapplicable" | "not applicable" | "n/a" => "false-positive",
+        _ => "open",
+    };
+    let title = one_line(text(threat, "title"));
+    let mut out = json!({
+        "target": target,
+        "stride": stride,
+        "title": if title.is_empty() { "Untitled threat".to_owned() } else { title },
+        "status": status,
+        "source": "OWASP Threat Dragon",
+    });
+    if let severity @ ("low" | "medium" | "high" | "critical") = text(threat, "severity")
+        .trim()
+        .to_ascii_lowercase()
+        .as_str()
+    {
+        out["severity"] = json!(severity);
+    }
+    for key in ["description", "mitigation"] {
+        let value = text(threat, key).trim();
+        if !value.is_empty() {
+            out[key] = json!(value);
+        }
+    }
+    Ok(out)
+}
+
 fn name_of(cell: &Value, fallback: &str) -> String {
     let name = cell
         .pointer("/data/name")
@@ -132,31 +178,30 @@ pub(crate) fn import(value: &Value) -> Result<Value, ImportError> {
     let mut cell_ids: Vec<(String, String)> = Vec::new();
     let mut curves = 0;
     let mut out_of_scope = Vec::new();
-    let mut threats: Vec<String> = Vec::new();
-    let mut open_threats = 0;
     let mut unknown_protocols: Vec<String> = Vec::new();
     let mut loose_flows: Vec<String> = Vec::new();
     let mut attached_ends = 0;
 
-    let mut note_threats = |cell: &Value, owner: &str| {
+    let mut findings: Vec<Value> = Vec::new();
+    let mut left_out: Vec<String> = Vec::new();
+    let mut carry = |cell: &Value, target: Option<&str>, owner: &str| {
         for threat in cell
             .pointer("/data/threats")
             .and_then(Value::as_array)
             .into_iter()
             .flatten()
         {
-            let title = threat
-                .get("title")
-                .and_then(Value::as_str)
-                .unwrap_or("untitled");
-            let status = threat
-                .get("status")
-                .and_then(Value::as_str)
-                .unwrap_or("Open");
-            if status.eq_ignore_ascii_case("open") {
-                open_threats += 1;
+            match target.map(|target| finding(threat, target)) {
+                Some(Ok(finding)) => findings.push(finding),
+                Some(Err(why)) => left_out.push(format!(
+                    "\"{}\" on {owner} ({why})",
+                    one_line(text(threat, "title"))
+                )),
+                None => left_out.push(format!(
+                    "\"{}\" on {owner} (its flow was left out)",
+                    one_line(text(threat, "title"))
+                )),
             }
-            threats.push(format!("\"{}\" on {owner} ({status})", one_line(title)));
         }
     };
 
@@ -194,8 +239,8 @@ pub(crate) fn import(value: &Value) -> Result<Value, ImportError> {
             if cell.pointer("/data/outOfScope").and_then(Value::as_bool) == Some(true) {
                 out_of_scope.push(name.clone());
             }
-            note_threats(cell, &name);
             let id = ids.make(&name);
+            carry(cell, Some(&id), &name);
             if let Some(cell_id) = cell.get("id").and_then(Value::as_str) {
                 cell_ids.push((cell_id.to_owned(), id.clone()));
             }
@@ -239,16 +284,18 @@ pub(crate) fn import(value: &Value) -> Result<Value, ImportError> {
                 elements[*index]["id"].as_str().map(str::to_owned)
             };
             let name = name_of(cell, "flow");
-            note_threats(cell, &format!("flow {name}"));
-            let (Some(from), Some(to)) = (end("source"), end("target")) else {
+            let ends = match (end("source"), end("target")) {
+                (Some(from), Some(to)) if from != to => Some((from, to)),
+                _ => None,
+            };
+            let Some((from, to)) = ends else {
+                carry(cell, None, &format!("flow {name}"));
                 loose_flows.push(name);
                 continue;
             };
-            if from == to {
-                loose_flows.push(name);
-                continue;
-            }
-            let mut flow = json!({"from": from, "to": to, "description": name});
+            let id = ids.make(&format!("{from}-to-{to}"));
+            carry(cell, Some(&id), &format!("flow {name}"));
+            let mut flow = json!({"id": id, "from": from, "to": to, "description": name});
             let mut properties = serde_json::Map::new();
             if let Some(encrypted) = cell.pointer("/data/isEncrypted").and_then(Value::as_bool) {
                 properties.insert("encrypted".into(), json!(encrypted));
@@ -322,11 +369,16 @@ pub(crate) fn import(value: &Value) -> Result<Value, ImportError> {
             out_of_scope.join(", ")
         ));
     }
-    if !threats.is_empty() {
+    if !findings.is_empty() {
         assumptions.push(format!(
-            "The file carries {} threat(s) of its own ({open_threats} open), which are not carried into this report yet: {}.",
-            threats.len(),
-            threats.join("; ")
+            "The file's own {} threat(s) come along as provided findings, with their status, beside the analysis's.",
+            findings.len()
+        ));
+    }
+    if !left_out.is_empty() {
+        assumptions.push(format!(
+            "Threats in the file not carried over: {}.",
+            left_out.join("; ")
         ));
     }
     if !unknown_protocols.is_empty() {
@@ -360,6 +412,7 @@ pub(crate) fn import(value: &Value) -> Result<Value, ImportError> {
         "flows": flows,
         "boundaries": boundaries,
         "assumptions": assumptions,
+        "findings": findings,
         "questions": [
             "Which technologies does each element use (frameworks, databases, cloud services)? Threat Dragon models carry none, and specific findings key on them.",
             "What data does each flow carry, and how sensitive is it? The model declares no data assets, so ratings ignore data sensitivity."

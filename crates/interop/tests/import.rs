@@ -93,13 +93,26 @@ fn threat_dragon_demo_keeps_every_element_and_flow() {
     assert!(put.get("protocol").is_none());
     // Its boundaries are curves, which enclose nothing: said, not guessed.
     assert!(mentions(&model, "assumptions", "3 trust boundary curve(s)"));
-    // Its own threats are listed until they are carried over as findings.
-    assert!(mentions(
-        &model,
-        "assumptions",
-        "14 threat(s) of its own (10 open)"
-    ));
-    assert!(mentions(&model, "assumptions", "Man in the middle attack"));
+    // Its own threats come along as findings, on the same element or flow, with their status.
+    let findings = model["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 14);
+    let open = findings.iter().filter(|f| f["status"] == "open").count();
+    assert_eq!(open, 10);
+    let mitm = findings
+        .iter()
+        .find(|f| f["title"] == "Man in the middle attack")
+        .unwrap();
+    assert_eq!(mitm["target"], "database-to-background-worker-process");
+    assert_eq!(mitm["stride"], "information_disclosure");
+    assert_eq!(mitm["source"], "OWASP Threat Dragon");
+    let queue = findings
+        .iter()
+        .find(|f| f["title"] == "Fake messages could be placed on the queue")
+        .unwrap();
+    assert_eq!(queue["target"], "message-queue");
+    assert_eq!(queue["stride"], "spoofing");
+    assert_eq!(queue["status"], "mitigated");
+    assert!(mentions(&model, "assumptions", "14 threat(s) come along"));
     assert!(mentions(&model, "questions", "Which technologies"));
 }
 
@@ -205,7 +218,7 @@ fn threat_dragon_v1_and_v2_of_the_same_demo_give_the_same_diagram() {
     // v1 names sit on the cell's text and the flow's label: none may be lost.
     assert!(!v1.to_string().contains("Unnamed element"));
     assert_eq!(flow(&v1, "browser", "web-application")["protocol"], "https");
-    assert!(mentions(&v1, "assumptions", "14 threat(s) of its own"));
+    assert_eq!(v1["findings"], v2["findings"]);
 }
 
 #[test]

@@ -29,6 +29,9 @@ pub struct Model {
     /// Decisions about findings: statuses, justifications, owners, expiry dates.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tracking: Vec<crate::TrackingEntry>,
+    /// Findings written by people or other tools, shown beside the rules' findings.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<crate::ProvidedFinding>,
 }
 
 /// The three element kinds of a data flow diagram.

@@ -19,6 +19,6 @@ pub use architecture::{
 };
 pub use ids::{derive_id, is_valid_id};
 pub use threat::{
-    Impact, Likelihood, Mitigation, Severity, Status, Stride, TechGuidance, Threat, Tracking,
-    TrackingEntry,
+    Impact, Likelihood, Mitigation, ProvidedFinding, Severity, Status, Stride, TechGuidance,
+    Threat, Tracking, TrackingEntry,
 };

@@ -254,6 +254,28 @@ pub struct Mitigation {
     pub references: Arc<[Arc<str>]>,
 }
 
+/// A finding a person or another tool wrote down (the threats of an imported Threat Dragon or
+/// OTM file, or the model's `findings:` list). Reports show it beside the rules' findings, so a
+/// reviewer sees what was already known and what the analysis adds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ProvidedFinding {
+    /// Id of the element or flow it is about.
+    pub target: String,
+    pub stride: Stride,
+    pub title: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    pub status: Status,
+    /// As written; `medium` when the source gave none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub severity: Option<Severity>,
+    /// The mitigation as written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mitigation: Option<String>,
+    /// Who wrote it: the tool or file it came from.
+    pub source: String,
+}
+
 /// A person's decision about findings, from the model's `tracking:` list or a tracking file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct TrackingEntry {

@@ -1592,6 +1592,7 @@ impl Reader<'_> {
             assumptions: self.assumptions,
             questions: self.questions,
             tracking: Vec::new(),
+            findings: Vec::new(),
         };
         let locations: SourceMap = SourceMap::new();
         ParsedModel {
