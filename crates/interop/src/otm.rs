@@ -155,7 +155,7 @@ pub(crate) fn import(value: &Value) -> Result<Value, ImportError> {
 
     let flows = flows(value, &component_id, &data_ids, &mut assumptions)?;
 
-    note_threats(value, &mut assumptions);
+    let findings = findings(value, &component_ids, &mut assumptions);
 
     let project = value.get("project").unwrap_or(&Value::Null);
     let description = text(project, "description");
@@ -167,6 +167,7 @@ pub(crate) fn import(value: &Value) -> Result<Value, ImportError> {
         "boundaries": boundaries,
         "data_assets": data_assets,
         "assumptions": assumptions,
+        "findings": findings,
         "questions": [
             "Which products does each component use? OTM component types are free text, so specific findings need the products named in the model.",
             "Is each component's inferred kind (process, data store, external entity) right?"
@@ -269,19 +270,111 @@ fn flows(
 }
 
 /// The file's own threats, named until they are carried over as findings.
-fn note_threats(value: &Value, assumptions: &mut Vec<String>) {
-    let threats: Vec<String> = list(value, "threats")
-        .map(|t| one_line(text(t, "name")))
-        .collect();
-    if !threats.is_empty() {
-        let shown: Vec<&str> = threats.iter().take(10).map(String::as_str).collect();
-        let more = threats.len().saturating_sub(shown.len());
+fn stride(category: &str) -> Option<&'static str> {
+    match category.trim().to_ascii_lowercase().as_str() {
+        "spoofing" => Some("spoofing"),
+        "tampering" => Some("tampering"),
+        "repudiation" => Some("repudiation"),
+        "information disclosure" => Some("information_disclosure"),
+        "denial of service" => Some("denial_of_service"),
+        "elevation of privilege" | "elevation of privileges" => Some("elevation_of_privilege"),
+        _ => None,
+    }
+}
+
+/// The threats components refer to, as provided findings; the rest are named as not carried.
+fn findings(
+    value: &Value,
+    component_ids: &[(String, String)],
+    assumptions: &mut Vec<String>,
+) -> Vec<Value> {
+    let threat = |id: &str| list(value, "threats").find(|t| text(t, "id") == id);
+    let mitigation = |id: &str| list(value, "mitigations").find(|m| text(m, "id") == id);
+    let mut out = Vec::new();
+    let mut carried: Vec<&str> = Vec::new();
+    for component in list(value, "components") {
+        let Some((_, target)) = component_ids
+            .iter()
+            .find(|(g, _)| g == text(component, "id"))
+        else {
+            continue;
+        };
+        for reference in list(component, "threats") {
+            let Some(threat) = threat(text(reference, "threat")) else {
+                continue;
+            };
+            let Some(category) = list(threat, "categories")
+                .filter_map(Value::as_str)
+                .find_map(stride)
+            else {
+                continue;
+            };
+            let mitigations: Vec<&Value> = list(reference, "mitigations").collect();
+            let implemented = mitigations
+                .iter()
+                .any(|m| text(m, "state").eq_ignore_ascii_case("implemented"));
+            let status = match text(reference, "state").to_ascii_uppercase().as_str() {
+                "MITIGATED" => "mitigated",
+                "NOT_APPLICABLE" => "false-positive",
+                "EXPOSED" => "open",
+                _ if implemented => "mitigated",
+                _ => "open",
+            };
+            let mut finding = json!({
+                "target": target,
+                "stride": category,
+                "title": one_line(text(threat, "name")),
+                "status": status,
+                "source": "the OTM file",
+            });
+            let description = one_line(text(threat, "description"));
+            if !description.is_empty() {
+                finding["description"] = json!(description);
+            }
+            let risk = |key: &str| {
+                threat
+                    .pointer(&format!("/risk/{key}"))
+                    .and_then(Value::as_f64)
+            };
+            if let (Some(likelihood), Some(impact)) = (risk("likelihood"), risk("impact")) {
+                let score = likelihood * impact / 100.0;
+                let severity = if score >= 70.0 {
+                    "high"
+                } else if score >= 30.0 {
+                    "medium"
+                } else {
+                    "low"
+                };
+                finding["severity"] = json!(severity);
+            }
+            let written: Vec<String> = mitigations
+                .iter()
+                .filter_map(|m| mitigation(text(m, "mitigation")))
+                .map(|m| one_line(text(m, "name")))
+                .filter(|m| !m.is_empty())
+                .collect();
+            if !written.is_empty() {
+                finding["mitigation"] = json!(written.join(". "));
+            }
+            carried.push(text(threat, "id"));
+            out.push(finding);
+        }
+    }
+    if !out.is_empty() {
         assumptions.push(format!(
-            "The file carries {} threat(s) of its own and {} mitigation(s), which are not carried into this report yet: {}{}.",
-            threats.len(),
-            list(value, "mitigations").count(),
-            shown.join("; "),
-            if more > 0 { format!("; and {more} more") } else { String::new() }
+            "The file's {} threat reference(s) on components come along as provided findings. Status: as the threat's state says (exposed is open); without one, mitigated when one of its mitigations is implemented. Severity from OTM risk: likelihood x impact / 100 of 70 and above is high, 30 medium, below that low.",
+            out.len()
         ));
     }
+    let left: Vec<String> = list(value, "threats")
+        .filter(|t| !carried.contains(&text(t, "id")))
+        .map(|t| one_line(text(t, "name")))
+        .collect();
+    if !left.is_empty() {
+        assumptions.push(format!(
+            "Threats in the file not carried over (not on a component, or with no STRIDE category): {}.",
+            left.join("; ")
+        ));
+    }
+    out
 }
