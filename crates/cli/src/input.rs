@@ -137,13 +137,24 @@ impl Input {
     /// Parses and validates the model, or explains every problem with its position.
     pub fn parse(&self, kb: &KnowledgeBase) -> Result<ParsedModel, CliError> {
         if let Some((format, value)) = &self.foreign {
-            let model = threatscribe_interop::import(value, *format).map_err(|error| {
+            let mut model = threatscribe_interop::import(value, *format).map_err(|error| {
                 CliError::Unusable(format!(
                     "{} (read as {}): {error}",
                     self.display_path(),
                     format.name()
                 ))
             })?;
+            let named = threatscribe_intake::technologies_from_names(&mut model);
+            if !named.is_empty()
+                && let Some(assumptions) = model
+                    .get_mut("assumptions")
+                    .and_then(serde_json::Value::as_array_mut)
+            {
+                assumptions.push(serde_json::Value::String(format!(
+                    "Technologies read from element names, word for word: {}.",
+                    named.join("; ")
+                )));
+            }
             return parse_model_value(&model, &self.default_name(), kb).map_err(|error| {
                 CliError::Unusable(format!(
                     "{} (read as {}): the result is not a valid model:\n{}",

@@ -250,3 +250,34 @@ fn a_finding_on_an_unknown_target_is_an_error_with_its_position() {
             "finding `Stolen session` is on `apj`, which is neither an element nor a flow",
         ));
 }
+
+#[test]
+fn products_named_in_element_names_become_technologies() {
+    let report = report(&fixture("threagile/example-threagile.yaml"));
+    let element = |id: &str| {
+        report["model"]["elements"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["id"] == id)
+            .unwrap()
+            .clone()
+    };
+    // "Jenkins Build Server" and "Apache Webserver" name their products; nothing else does.
+    assert_eq!(
+        element("jenkins-build-server")["technologies"],
+        serde_json::json!(["jenkins"])
+    );
+    assert_eq!(
+        element("apache-webserver")["technologies"],
+        serde_json::json!(["apache-httpd"])
+    );
+    assert!(
+        element("erp-system")["technologies"]
+            .as_array()
+            .is_none_or(Vec::is_empty)
+    );
+    assert!(report["assumptions"].to_string().contains(
+        "Technologies read from element names, word for word: Apache Webserver: Apache HTTP Server; Jenkins Build Server: Jenkins."
+    ));
+}

@@ -15,7 +15,9 @@ mod emit;
 mod model_file;
 mod validate;
 
-pub use describe::{MAX_DESCRIPTION_BYTES, parse_description, parse_description_limited};
+pub use describe::{
+    MAX_DESCRIPTION_BYTES, parse_description, parse_description_limited, technologies_from_names,
+};
 pub use diagnostic::{Diagnostic, IntakeError, Level};
 pub use emit::model_to_yaml;
 pub use model_file::{

@@ -1925,3 +1925,71 @@ fn summary(text: &str) -> String {
 
 #[cfg(test)]
 mod tests;
+
+/// Catalog technologies named word for word in an imported model's element names ("Jenkins
+/// Build Server", "Accounting PostgreSQL"), added to elements that name none. Only names count:
+/// descriptions talk about other elements too ("routes requests to the Python web server").
+/// Only exact spellings count (no typo reading), and only technologies that fit the element's
+/// kind. Returns one note per element changed, for the assumptions.
+pub fn technologies_from_names(model: &mut serde_json::Value) -> Vec<String> {
+    let lexicon = Lexicon::builtin();
+    let mut notes = Vec::new();
+    let Some(elements) = model
+        .get_mut("elements")
+        .and_then(serde_json::Value::as_array_mut)
+    else {
+        return notes;
+    };
+    for element in elements {
+        if element.get("technologies").is_some() {
+            continue;
+        }
+        let kind = element
+            .get("kind")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or_default();
+        let text = element
+            .get("name")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        let mut found: Vec<&Technology> = Vec::new();
+        for mention in lexicon.mentions(&text) {
+            let Lexeme::Technology(index) = mention.lexeme else {
+                continue;
+            };
+            let technology = lexicon.technologies[index];
+            let fits = match kind {
+                "process" => matches!(
+                    technology.implies,
+                    Implies::Process | Implies::Library | Implies::Platform
+                ),
+                "data_store" => technology.implies == Implies::DataStore,
+                "external_entity" => technology.implies == Implies::ExternalEntity,
+                _ => false,
+            };
+            if !mention.fuzzy && fits && !found.iter().any(|t| t.id == technology.id) {
+                found.push(technology);
+            }
+        }
+        if found.is_empty() {
+            continue;
+        }
+        let name = element
+            .get("name")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        notes.push(format!(
+            "{name}: {}",
+            found
+                .iter()
+                .map(|t| t.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+        element["technologies"] =
+            serde_json::json!(found.iter().map(|t| &t.id).collect::<Vec<_>>());
+    }
+    notes
+}
