@@ -271,15 +271,19 @@ fn foreign_yaml(
     Ok(threatscribe_interop::detect(&value).map(|format| (format, value)))
 }
 
-/// Stdin has no file name: JSON starts with `{`, a YAML model has a top-level `elements:`,
-/// anything else is a description.
+/// Stdin has no file name: JSON starts with `{`, a YAML model has a top-level `elements:` (or
+/// Threagile's `threagile_version:`, OTM's `otmVersion:`), anything else is a description.
 fn sniff(bytes: &[u8]) -> Option<Format> {
     if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') {
         return Some(Format::Json);
     }
     let text = String::from_utf8_lossy(bytes);
     text.lines()
-        .any(|line| line.starts_with("elements:"))
+        .any(|line| {
+            ["elements:", "threagile_version:", "otmVersion:"]
+                .iter()
+                .any(|key| line.starts_with(key))
+        })
         .then_some(Format::Yaml)
 }
 

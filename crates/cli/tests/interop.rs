@@ -281,3 +281,16 @@ fn products_named_in_element_names_become_technologies() {
         "Technologies read from element names, word for word: Apache Webserver: Apache HTTP Server; Jenkins Build Server: Jenkins."
     ));
 }
+
+#[test]
+fn a_threagile_model_on_stdin_is_recognised() {
+    let text = std::fs::read(fixture("threagile/stub-threagile.yaml")).unwrap();
+    let output = threatscribe()
+        .args(["analyze", "-", "--format", "json"])
+        .write_stdin(text)
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["source"]["kind"], "Threagile YAML model");
+}
