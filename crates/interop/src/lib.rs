@@ -5,9 +5,9 @@
 //!
 //! Each importer writes the model-file form (a JSON value with elements, flows, boundaries,
 //! data assets, assumptions and questions) and leaves validation to intake, so an imported
-//! model is checked exactly like a hand-written one. What a format cannot express, or what is
-//! not carried over yet (a file's own threats), is said in the model's assumptions and
-//! questions, never dropped silently.
+//! model is checked exactly like a hand-written one. A file's own threats become the model's
+//! `findings`. What a format cannot express, or what is not carried over, is said in the
+//! model's assumptions and questions, never dropped silently.
 //!
 //! Key decision: importers produce data, not code paths. No importer builds `Model` values
 //! itself; intake's one validator stays the only judge of what a model may contain.
@@ -128,7 +128,8 @@ pub(crate) fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// Free-text protocol names (Threat Dragon, pytm) to catalog protocol ids, where the meaning is clear.
+/// Free-text protocol names (Threat Dragon, pytm, Threagile, TM-BOM) to catalog protocol ids,
+/// where the meaning is clear.
 pub(crate) fn protocol(text: &str) -> Option<&'static str> {
     match text.trim().to_ascii_lowercase().as_str() {
         "https" | "http/s" | "http(s)" | "tls" => Some("https"),

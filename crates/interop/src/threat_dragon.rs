@@ -1,5 +1,5 @@
-//! OWASP Threat Dragon (v2, and v1 through `diagram_cells`): each diagram's cells are actors, processes, stores, flows and trust
-//! boundaries. Boundary boxes list no members, so membership comes from the geometry: an element
+//! OWASP Threat Dragon (v2, and v1 through `diagram_cells`): each diagram's cells are actors,
+//! processes, stores, flows and trust boundaries, and cells carry the threats people wrote. Boundary boxes list no members, so membership comes from the geometry: an element
 //! belongs to the smallest box that holds its centre, and a box sits inside the smallest box
 //! that holds it whole. Boundary curves separate regions without enclosing anything, so they
 //! give no membership; the assumptions say so.

@@ -13,11 +13,12 @@ use crate::output;
 ///
 /// Reads OWASP Threat Dragon JSON (v1 and v2), OWASP pytm JSON, Threagile YAML, Open Threat
 /// Model (OTM, JSON or YAML) and TM-BOM (native or CycloneDX) JSON files; the format is
-/// recognised from the file's content. Elements, flows and trust boundaries come across (Threat Dragon boundary membership
-/// is worked out from the diagram geometry); what a format cannot say (technologies in Threat
-/// Dragon files, products in Threagile ones, element kinds in OTM) is listed in the model's
-/// assumptions and questions. `analyze` reads these files directly too; import when you want to
-/// edit the model and keep it as code.
+/// recognised from the file's content. Elements, flows, trust boundaries and the file's own
+/// threats come across (Threat Dragon boundary membership is worked out from the diagram
+/// geometry); what a format cannot say (technologies in Threat Dragon files, products in
+/// Threagile ones, element kinds in OTM) is listed in the model's assumptions and questions.
+/// `analyze` reads these files directly too; import when you want to edit the model and keep it
+/// as code.
 ///
 /// Example: threatscribe import threat-dragon.json -o model.yaml
 #[derive(Debug, clap::Args)]
