@@ -294,3 +294,81 @@ fn a_threagile_model_on_stdin_is_recognised() {
     let report: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(report["source"]["kind"], "Threagile YAML model");
 }
+
+fn finding_statuses(report: &Value) -> Vec<(String, String)> {
+    let mut statuses: Vec<(String, String)> = report["threats"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["id"].as_str().unwrap().to_owned(),
+                t["status"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    statuses.sort();
+    statuses
+}
+
+#[test]
+fn otm_export_then_import_gives_the_same_model_and_findings() {
+    let lifecycle = format!(
+        "{}/tests/fixtures/lifecycle/v3.yaml",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let blog = format!(
+        "{}/../../examples/blog/model.yaml",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    // The blog as written; v3 with tracking decisions (accepted, lapsed, in progress); a Threat
+    // Dragon file whose own threats are provided findings.
+    for input in [blog, lifecycle, fixture("threat-dragon-v2-demo.json")] {
+        let dir = tempfile::tempdir().unwrap();
+        let otm = dir.path().join("model.otm.json");
+        threatscribe()
+            .args(["export", &input, "--to", "otm", "-o", otm.to_str().unwrap()])
+            .assert()
+            .success();
+        let exported: Value =
+            serde_json::from_str(&std::fs::read_to_string(&otm).unwrap()).unwrap();
+        assert_eq!(exported["otmVersion"], "0.2.0");
+        let original = report(&input);
+        let back = report(otm.to_str().unwrap());
+        for part in ["elements", "flows", "boundaries", "data_assets"] {
+            assert_eq!(
+                original["model"][part], back["model"][part],
+                "{input}: {part}"
+            );
+        }
+        assert_eq!(
+            finding_statuses(&original),
+            finding_statuses(&back),
+            "{input}"
+        );
+        // Every finding is in the OTM file, referenced by its element or flow with its state.
+        assert_eq!(
+            exported["threats"].as_array().unwrap().len(),
+            original["threats"].as_array().unwrap().len()
+        );
+        let states: Vec<String> = ["components", "dataflows"]
+            .iter()
+            .flat_map(|part| exported[*part].as_array().unwrap().iter())
+            .flat_map(|c| c["threats"].as_array().unwrap().iter())
+            .map(|r| r["state"].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(states.len(), original["threats"].as_array().unwrap().len());
+        for (status, state) in [
+            ("mitigated", "MITIGATED"),
+            ("accepted", "ACCEPTED"),
+            ("open", "EXPOSED"),
+        ] {
+            let findings = finding_statuses(&original)
+                .iter()
+                .filter(|(_, s)| s == status)
+                .count();
+            let references = states.iter().filter(|s| *s == state).count();
+            assert_eq!(findings, references, "{input}: {status}");
+        }
+    }
+}

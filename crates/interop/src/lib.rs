@@ -13,12 +13,14 @@
 //! itself; intake's one validator stays the only judge of what a model may contain.
 
 mod cyclonedx;
+mod export_otm;
 mod otm;
 mod pytm;
 mod threagile;
 mod threat_dragon;
 mod tmbom;
 
+pub use export_otm::export_otm;
 use serde_json::Value;
 
 /// A format threatscribe can import.

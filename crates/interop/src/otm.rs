@@ -38,6 +38,15 @@ const EXTERNAL: [&str; 6] = ["external", "client", "browser", "user", "actor", "
 
 /// The data-flow kind a component's type, tags and name point to, with the word that decided.
 fn kind(component: &Value) -> (&'static str, Option<String>) {
+    let exact = match text(component, "type").to_ascii_lowercase().as_str() {
+        "external-entity" | "external_entity" => Some("external_entity"),
+        "process" => Some("process"),
+        "datastore" | "data-store" | "data_store" => Some("data_store"),
+        _ => None,
+    };
+    if let Some(kind) = exact {
+        return (kind, Some(format!("type {}", text(component, "type"))));
+    }
     let tags: Vec<&str> = list(component, "tags").filter_map(Value::as_str).collect();
     let words = format!(
         "{} {} {}",
@@ -67,6 +76,22 @@ pub(crate) fn classification(confidentiality: Option<f64>) -> &'static str {
 }
 
 fn zone_kind(zone: &Value) -> &'static str {
+    // threatscribe's own exports write our boundary kinds as zone types.
+    const OURS: [&str; 10] = [
+        "internet",
+        "cloud",
+        "network",
+        "host",
+        "container",
+        "cluster",
+        "saas",
+        "on_premises",
+        "device",
+        "vpn",
+    ];
+    if let Some(kind) = OURS.iter().find(|k| **k == text(zone, "type")) {
+        return kind;
+    }
     let internet = |s: &str| s.eq_ignore_ascii_case("internet");
     if internet(text(zone, "type")) || internet(text(zone, "name")) {
         "internet"
@@ -77,10 +102,11 @@ fn zone_kind(zone: &Value) -> &'static str {
 
 pub(crate) fn import(value: &Value) -> Result<Value, ImportError> {
     let mut ids = Ids::default();
+    let ours = list(value, "representations").any(|r| text(r, "id") == "threatscribe");
     let mut assumptions = vec![
         "Imported from an Open Threat Model (OTM) file. OTM components have no data-flow kind: a type, tag or name with database, storage, bucket, cache, queue or blob makes a data store; external, client, browser, user, actor or device an external entity; anything else a process.".to_owned(),
     ];
-    let (zones, boundaries) = trust_zones(value, &mut ids);
+    let (zones, boundaries) = trust_zones(value, &mut ids, ours);
     let zone_id = |given: &str| {
         zones
             .iter()
@@ -92,17 +118,16 @@ pub(crate) fn import(value: &Value) -> Result<Value, ImportError> {
     if components.is_empty() {
         return Err(ImportError("it has no components".into()));
     }
+    // Ids from names, except in threatscribe's own exports, whose ids are ours already (other
+    // tools write UUIDs, which make poor ids to read).
     let component_ids: Vec<(String, String)> = components
         .iter()
         .map(|c| {
             let name = one_line(text(c, "name"));
+            let keep = ours || name.is_empty();
             (
                 text(c, "id").to_owned(),
-                ids.make(if name.is_empty() {
-                    text(c, "id")
-                } else {
-                    &name
-                }),
+                ids.make(if keep { text(c, "id") } else { &name }),
             )
         })
         .collect();
@@ -136,15 +161,8 @@ pub(crate) fn import(value: &Value) -> Result<Value, ImportError> {
             Some(word) => format!("{name}: {} ({word})", kind.replace('_', " ")),
             None => format!("{name}: process"),
         });
-        let mut element = json!({"id": id, "name": if name.is_empty() { id.clone() } else { name }, "kind": kind});
-        let description = text(component, "description");
-        if !description.is_empty() {
-            element["description"] = json!(description);
-        }
-        if let Some(zone) = zone_of(component) {
-            element["boundary"] = json!(zone);
-        }
-        elements.push(element);
+        let boundary = zone_of(component);
+        elements.push(component_to_element(component, id, name, kind, boundary));
     }
     assumptions.push(format!(
         "Kinds inferred for the OTM components: {}.",
@@ -153,9 +171,21 @@ pub(crate) fn import(value: &Value) -> Result<Value, ImportError> {
 
     let (data_ids, data_assets) = data_assets(value, &mut assumptions);
 
-    let flows = flows(value, &component_id, &data_ids, &mut assumptions)?;
+    let (flows, flow_ids) = flows(value, &mut ids, &component_id, &data_ids, &mut assumptions)?;
 
-    let findings = findings(value, &component_ids, &mut assumptions);
+    let targets: Vec<(String, String)> = component_ids.iter().chain(&flow_ids).cloned().collect();
+    let (findings, tracking, questions) = if ours {
+        own_export(value, &mut assumptions)
+    } else {
+        (
+            json!(findings(value, &targets, &mut assumptions)),
+            json!([]),
+            json!([
+                "Which products does each component use? OTM component types are free text, so specific findings need the products named in the model.",
+                "Is each component's inferred kind (process, data store, external entity) right?"
+            ]),
+        )
+    };
 
     let project = value.get("project").unwrap_or(&Value::Null);
     let description = text(project, "description");
@@ -168,21 +198,83 @@ pub(crate) fn import(value: &Value) -> Result<Value, ImportError> {
         "data_assets": data_assets,
         "assumptions": assumptions,
         "findings": findings,
-        "questions": [
-            "Which products does each component use? OTM component types are free text, so specific findings need the products named in the model.",
-            "Is each component's inferred kind (process, data store, external entity) right?"
-        ],
+        "tracking": tracking,
+        "questions": questions,
     }))
 }
 
+/// One component as an element.
+fn component_to_element(
+    component: &Value,
+    id: &str,
+    name: String,
+    kind: &str,
+    boundary: Option<String>,
+) -> Value {
+    let mut element =
+        json!({"id": id, "name": if name.is_empty() { id.to_owned() } else { name }, "kind": kind});
+    let description = text(component, "description");
+    if !description.is_empty() {
+        element["description"] = json!(description);
+    }
+    if let Some(zone) = boundary {
+        element["boundary"] = json!(zone);
+    }
+    // threatscribe's own exports keep what OTM has no field for in attributes.
+    for (attribute, key) in [
+        ("technologies", "technologies"),
+        ("tags", "tags"),
+        ("properties", "properties"),
+    ] {
+        if let Some(value) = component.pointer(&format!("/attributes/threatscribe-{attribute}")) {
+            element[key] = value.clone();
+        }
+    }
+    element
+}
+
+/// A file threatscribe wrote: its threats are our own findings, derived again from the model,
+/// so they are not read; hand-written findings, decisions and notes come back from the
+/// project's attributes. Returns the findings, tracking and questions, and replaces the
+/// assumptions.
+fn own_export(value: &Value, assumptions: &mut Vec<String>) -> (Value, Value, Value) {
+    let attribute = |key: &str| {
+        value
+            .pointer(&format!("/project/attributes/threatscribe-{key}"))
+            .cloned()
+            .unwrap_or_else(|| json!([]))
+    };
+    *assumptions = vec![
+        "Written by threatscribe's OTM export: the findings are derived again from the model, and its decisions and hand-written findings come back from the file.".to_owned(),
+    ];
+    let kept = attribute("assumptions");
+    assumptions.extend(
+        kept.as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .map(str::to_owned),
+    );
+    (
+        attribute("findings"),
+        attribute("tracking"),
+        attribute("questions"),
+    )
+}
+
+/// (id in the file, our id) pairs.
+type IdPairs = Vec<(String, String)>;
+
 /// Trust zones as (OTM id, our id) pairs and model-file boundaries.
-fn trust_zones(value: &Value, ids: &mut Ids) -> (Vec<(String, String)>, Vec<Value>) {
+fn trust_zones(value: &Value, ids: &mut Ids, ours: bool) -> (Vec<(String, String)>, Vec<Value>) {
     let zones: Vec<(String, String)> = list(value, "trustZones")
         .map(|z| {
-            (
-                text(z, "id").to_owned(),
-                ids.make(&one_line(text(z, "name"))),
-            )
+            let id = if ours {
+                ids.make(text(z, "id"))
+            } else {
+                ids.make(&one_line(text(z, "name")))
+            };
+            (text(z, "id").to_owned(), id)
         })
         .collect();
     let zone_id = |given: &str| {
@@ -216,11 +308,16 @@ fn data_assets(value: &Value, assumptions: &mut Vec<String>) -> (Vec<String>, Ve
         .collect();
     let data_assets: Vec<Value> = list(value, "assets")
         .map(|a| {
-            json!({
+            let mut asset = json!({
                 "id": text(a, "id"),
                 "name": one_line(text(a, "name")),
                 "classification": classification(a.pointer("/risk/confidentiality").and_then(Value::as_f64)),
-            })
+            });
+            let description = text(a, "description");
+            if !description.is_empty() {
+                asset["description"] = json!(description);
+            }
+            asset
         })
         .collect();
     if !data_assets.is_empty() {
@@ -232,11 +329,13 @@ fn data_assets(value: &Value, assumptions: &mut Vec<String>) -> (Vec<String>, Ve
 /// Data flows between components; a bidirectional flow becomes one each way.
 fn flows(
     value: &Value,
+    ids: &mut Ids,
     component_id: &dyn Fn(&str) -> Option<String>,
     data_ids: &[String],
     assumptions: &mut Vec<String>,
-) -> Result<Vec<Value>, ImportError> {
+) -> Result<(Vec<Value>, IdPairs), ImportError> {
     let mut flows = Vec::new();
+    let mut flow_ids = Vec::new();
     for flow in list(value, "dataflows") {
         let name = one_line(text(flow, "name"));
         let (Some(from), Some(to)) = (
@@ -253,9 +352,23 @@ fn flows(
             .filter_map(Value::as_str)
             .filter(|d| data_ids.iter().any(|k| k == d))
             .collect();
-        flows.push(json!({"from": from, "to": to, "description": name, "data": data}));
+        let given = text(flow, "id");
+        let id = ids.make(if given.is_empty() { &name } else { given });
+        flow_ids.push((given.to_owned(), id.clone()));
+        let mut out = json!({"id": id, "from": from, "to": to, "data": data});
+        // A flow's name is its description, unless it only repeats the id.
+        if name != given {
+            out["description"] = json!(name);
+        }
+        for attribute in ["protocol", "properties"] {
+            if let Some(value) = flow.pointer(&format!("/attributes/threatscribe-{attribute}")) {
+                out[attribute] = value.clone();
+            }
+        }
+        flows.push(out);
         if flow.get("bidirectional").and_then(Value::as_bool) == Some(true) {
-            flows.push(json!({"from": to, "to": from, "description": format!("{name} (reply)"), "data": data}));
+            let back = ids.make(&format!("{id}-reply"));
+            flows.push(json!({"id": back, "from": to, "to": from, "description": format!("{name} (reply)"), "data": data}));
         }
     }
     if list(value, "dataflows")
@@ -266,7 +379,7 @@ fn flows(
                 .into(),
         );
     }
-    Ok(flows)
+    Ok((flows, flow_ids))
 }
 
 /// The file's own threats, named until they are carried over as findings.
@@ -285,18 +398,15 @@ fn stride(category: &str) -> Option<&'static str> {
 /// The threats components refer to, as provided findings; the rest are named as not carried.
 fn findings(
     value: &Value,
-    component_ids: &[(String, String)],
+    targets: &[(String, String)],
     assumptions: &mut Vec<String>,
 ) -> Vec<Value> {
     let threat = |id: &str| list(value, "threats").find(|t| text(t, "id") == id);
     let mitigation = |id: &str| list(value, "mitigations").find(|m| text(m, "id") == id);
     let mut out = Vec::new();
     let mut carried: Vec<&str> = Vec::new();
-    for component in list(value, "components") {
-        let Some((_, target)) = component_ids
-            .iter()
-            .find(|(g, _)| g == text(component, "id"))
-        else {
+    for component in list(value, "components").chain(list(value, "dataflows")) {
+        let Some((_, target)) = targets.iter().find(|(g, _)| g == text(component, "id")) else {
             continue;
         };
         for reference in list(component, "threats") {
@@ -316,6 +426,9 @@ fn findings(
             let status = match text(reference, "state").to_ascii_uppercase().as_str() {
                 "MITIGATED" => "mitigated",
                 "NOT_APPLICABLE" => "false-positive",
+                "ACCEPTED" => "accepted",
+                "IN_PROGRESS" => "in-progress",
+                "TRANSFERRED" => "transferred",
                 "EXPOSED" => "open",
                 _ if implemented => "mitigated",
                 _ => "open",
@@ -338,7 +451,9 @@ fn findings(
             };
             if let (Some(likelihood), Some(impact)) = (risk("likelihood"), risk("impact")) {
                 let score = likelihood * impact / 100.0;
-                let severity = if score >= 70.0 {
+                let severity = if score >= 90.0 {
+                    "critical"
+                } else if score >= 70.0 {
                     "high"
                 } else if score >= 30.0 {
                     "medium"
@@ -362,7 +477,7 @@ fn findings(
     }
     if !out.is_empty() {
         assumptions.push(format!(
-            "The file's {} threat reference(s) on components come along as provided findings. Status: as the threat's state says (exposed is open); without one, mitigated when one of its mitigations is implemented. Severity from OTM risk: likelihood x impact / 100 of 70 and above is high, 30 medium, below that low.",
+            "The file's {} threat reference(s) on components and data flows come along as provided findings. Status: as the threat's state says (exposed is open); without one, mitigated when one of its mitigations is implemented. Severity from OTM risk: likelihood x impact / 100 of 90 and above is critical, 70 high, 30 medium, below that low.",
             out.len()
         ));
     }
@@ -372,7 +487,7 @@ fn findings(
         .collect();
     if !left.is_empty() {
         assumptions.push(format!(
-            "Threats in the file not carried over (not on a component, or with no STRIDE category): {}.",
+            "Threats in the file not carried over (not on a component or data flow, or with no STRIDE category): {}.",
             left.join("; ")
         ));
     }

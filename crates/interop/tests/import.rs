@@ -403,9 +403,10 @@ fn otm_components_get_kinds_zones_and_two_way_flows() {
         "assumptions",
         "Customer Database: data store (database)"
     ));
-    // Its one threat sits on the web service, categorised Spoofing first.
+    // Its one threat is referenced by the web service and by the card-data flow, Spoofing first.
     let findings = model["findings"].as_array().unwrap();
-    assert_eq!(findings.len(), 1);
+    assert_eq!(findings.len(), 2);
+    assert_eq!(findings[1]["target"], "cc-store-in-db");
     assert_eq!(findings[0]["stride"], "spoofing");
     assert_eq!(findings[0]["target"], "web-service");
     // `exposed` wins over an implemented mitigation: the author says it is still open.

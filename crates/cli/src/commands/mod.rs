@@ -2,6 +2,7 @@
 
 pub mod analyze;
 pub mod diff;
+pub mod export;
 pub mod import;
 pub mod init;
 pub mod kb;
