@@ -312,6 +312,95 @@ fn finding_statuses(report: &Value) -> Vec<(String, String)> {
 }
 
 #[test]
+fn threat_dragon_export_then_import_gives_the_same_model_and_findings() {
+    let lifecycle = format!(
+        "{}/tests/fixtures/lifecycle/v3.yaml",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let blog = format!(
+        "{}/../../examples/blog/model.yaml",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    for input in [blog, lifecycle, fixture("threat-dragon-v2-demo.json")] {
+        let dir = tempfile::tempdir().unwrap();
+        let td = dir.path().join("model.td.json");
+        threatscribe()
+            .args([
+                "export",
+                &input,
+                "--to",
+                "threat-dragon",
+                "-o",
+                td.to_str().unwrap(),
+            ])
+            .assert()
+            .success();
+        let original = report(&input);
+        let back = report(td.to_str().unwrap());
+        assert_eq!(back["source"]["kind"], "OWASP Threat Dragon JSON model");
+        for part in ["elements", "flows", "boundaries", "data_assets"] {
+            assert_eq!(
+                original["model"][part], back["model"][part],
+                "{input}: {part}"
+            );
+        }
+        assert_eq!(
+            finding_statuses(&original),
+            finding_statuses(&back),
+            "{input}"
+        );
+    }
+}
+
+#[test]
+fn a_status_set_in_threat_dragon_comes_back_as_a_decision() {
+    let blog = format!(
+        "{}/../../examples/blog/model.yaml",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let td = dir.path().join("blog.td.json");
+    threatscribe()
+        .args([
+            "export",
+            &blog,
+            "--to",
+            "threat-dragon",
+            "-o",
+            td.to_str().unwrap(),
+        ])
+        .assert()
+        .success();
+    // A colleague marks the Flask debug-mode finding not applicable in Threat Dragon.
+    let mut file: Value = serde_json::from_str(&std::fs::read_to_string(&td).unwrap()).unwrap();
+    let cells = file["detail"]["diagrams"][0]["cells"]
+        .as_array_mut()
+        .unwrap();
+    let app = cells.iter_mut().find(|c| c["id"] == "web-app").unwrap();
+    let threat = app["data"]["threats"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|t| t["id"] == "WEB008@web-app")
+        .expect("the debug-mode finding is exported on the web app");
+    assert_eq!(threat["type"], "Elevation of privilege");
+    threat["status"] = Value::from("NotApplicable");
+    std::fs::write(&td, serde_json::to_string(&file).unwrap()).unwrap();
+    let back = report(td.to_str().unwrap());
+    let finding = back["threats"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == "WEB008@web-app")
+        .unwrap();
+    assert_eq!(finding["status"], "false-positive");
+    assert_eq!(
+        finding["tracking"]["entry"]["justification"],
+        "Set in OWASP Threat Dragon."
+    );
+}
+
+#[test]
 fn otm_export_then_import_gives_the_same_model_and_findings() {
     let lifecycle = format!(
         "{}/tests/fixtures/lifecycle/v3.yaml",

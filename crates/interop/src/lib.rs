@@ -14,6 +14,7 @@
 
 mod cyclonedx;
 mod export_otm;
+mod export_threat_dragon;
 mod otm;
 mod pytm;
 mod threagile;
@@ -21,6 +22,7 @@ mod threat_dragon;
 mod tmbom;
 
 pub use export_otm::export_otm;
+pub use export_threat_dragon::export_threat_dragon;
 use serde_json::Value;
 
 /// A format threatscribe can import.

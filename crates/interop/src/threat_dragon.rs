@@ -51,6 +51,49 @@ impl Rect {
     }
 }
 
+/// The file's own id when it is a readable id (threatscribe's exports); generated UUIDs and
+/// anything else give way to an id made from the name.
+fn id_source(cell: &Value, name: &str) -> String {
+    let id = cell.get("id").and_then(Value::as_str).unwrap_or_default();
+    let uuid = id.len() == 36 && id.chars().all(|c| c.is_ascii_hexdigit() || c == '-');
+    if threatscribe_model::is_valid_id(id) && !uuid {
+        id.to_owned()
+    } else {
+        name.to_owned()
+    }
+}
+
+/// `WEB001@web-app`: a finding of one of threatscribe's rules.
+fn is_rule_finding(id: &str) -> bool {
+    id.split_once('@').is_some_and(|(rule, target)| {
+        !target.is_empty()
+            && rule.len() > 3
+            && rule.chars().take_while(char::is_ascii_uppercase).count() >= 2
+            && rule
+                .chars()
+                .skip_while(char::is_ascii_uppercase)
+                .all(|c| c.is_ascii_digit())
+            && rule.chars().last().is_some_and(|c| c.is_ascii_digit())
+    })
+}
+
+/// A status set in Threat Dragon on one of our findings, as a tracking entry.
+fn decision(threat: &Value) -> Option<Value> {
+    if threat.pointer("/threatscribe/mitigatedBy").is_some() {
+        return None;
+    }
+    let status = match text(threat, "status").to_ascii_lowercase().as_str() {
+        "mitigated" => "mitigated",
+        "notapplicable" => "false-positive",
+        _ => return None,
+    };
+    Some(json!({
+        "threat": text(threat, "id"),
+        "status": status,
+        "justification": "Set in OWASP Threat Dragon.",
+    }))
+}
+
 fn text<'a>(value: &'a Value, key: &str) -> &'a str {
     value.get(key).and_then(Value::as_str).unwrap_or_default()
 }
@@ -181,8 +224,10 @@ pub(crate) fn import(value: &Value) -> Result<Value, ImportError> {
     let mut unknown_protocols: Vec<String> = Vec::new();
     let mut loose_flows: Vec<String> = Vec::new();
     let mut attached_ends = 0;
+    let mut kinds: Vec<(String, Value)> = Vec::new();
 
     let mut findings: Vec<Value> = Vec::new();
+    let mut tracking: Vec<Value> = Vec::new();
     let mut left_out: Vec<String> = Vec::new();
     let mut carry = |cell: &Value, target: Option<&str>, owner: &str| {
         for threat in cell
@@ -191,6 +236,14 @@ pub(crate) fn import(value: &Value) -> Result<Value, ImportError> {
             .into_iter()
             .flatten()
         {
+            // threatscribe's own findings, exported earlier: the rules find them again, so only
+            // a status someone set in Threat Dragon comes back, as a decision.
+            if is_rule_finding(text(threat, "id")) {
+                if let Some(decision) = decision(threat) {
+                    tracking.push(decision);
+                }
+                continue;
+            }
             match target.map(|target| finding(threat, target)) {
                 Some(Ok(finding)) => findings.push(finding),
                 Some(Err(why)) => left_out.push(format!(
@@ -225,7 +278,11 @@ pub(crate) fn import(value: &Value) -> Result<Value, ImportError> {
                         name
                     };
                     if let Some(rect) = Rect::of(cell) {
-                        boundaries.push((ids.make(&name), name, rect));
+                        let id = ids.make(&id_source(cell, &name));
+                        if let Some(kind) = cell.pointer("/data/threatscribe/kind") {
+                            kinds.push((id.clone(), kind.clone()));
+                        }
+                        boundaries.push((id, name, rect));
                     }
                     continue;
                 }
@@ -239,12 +296,17 @@ pub(crate) fn import(value: &Value) -> Result<Value, ImportError> {
             if cell.pointer("/data/outOfScope").and_then(Value::as_bool) == Some(true) {
                 out_of_scope.push(name.clone());
             }
-            let id = ids.make(&name);
+            let id = ids.make(&id_source(cell, &name));
             carry(cell, Some(&id), &name);
             if let Some(cell_id) = cell.get("id").and_then(Value::as_str) {
                 cell_ids.push((cell_id.to_owned(), id.clone()));
             }
             let mut element = json!({"id": id, "name": name, "kind": kind});
+            for key in ["technologies", "tags", "properties"] {
+                if let Some(value) = cell.pointer(&format!("/data/threatscribe/{key}")) {
+                    element[key] = value.clone();
+                }
+            }
             if let Some(description) = cell
                 .pointer("/data/description")
                 .and_then(Value::as_str)
@@ -293,9 +355,13 @@ pub(crate) fn import(value: &Value) -> Result<Value, ImportError> {
                 loose_flows.push(name);
                 continue;
             };
-            let id = ids.make(&format!("{from}-to-{to}"));
+            let id = ids.make(&id_source(cell, &format!("{from}-to-{to}")));
             carry(cell, Some(&id), &format!("flow {name}"));
-            let mut flow = json!({"id": id, "from": from, "to": to, "description": name});
+            let mut flow = json!({"id": id, "from": from, "to": to});
+            // A flow's name is its description, unless it only repeats the id.
+            if name != id {
+                flow["description"] = json!(name);
+            }
             let mut properties = serde_json::Map::new();
             if let Some(encrypted) = cell.pointer("/data/isEncrypted").and_then(Value::as_bool) {
                 properties.insert("encrypted".into(), json!(encrypted));
@@ -310,7 +376,16 @@ pub(crate) fn import(value: &Value) -> Result<Value, ImportError> {
             {
                 match protocol(text) {
                     Some(id) => flow["protocol"] = json!(id),
+                    None if threatscribe_model::is_valid_id(text) => flow["protocol"] = json!(text),
                     None => unknown_protocols.push(text.trim().to_owned()),
+                }
+            }
+            for key in ["protocol", "properties", "data"] {
+                if let Some(value) = cell
+                    .pointer(&format!("/data/threatscribe/{key}"))
+                    .filter(|v| !v.is_null())
+                {
+                    flow[key] = value.clone();
                 }
             }
             flows.push(flow);
@@ -343,7 +418,11 @@ pub(crate) fn import(value: &Value) -> Result<Value, ImportError> {
         .iter()
         .enumerate()
         .map(|(i, (id, name, rect))| {
-            let mut boundary = json!({"id": id, "name": name, "kind": "network"});
+            let kind = kinds
+                .iter()
+                .find(|(k, _)| k == id)
+                .map_or_else(|| json!("network"), |(_, kind)| kind.clone());
+            let mut boundary = json!({"id": id, "name": name, "kind": kind});
             if let Some(parent) = smallest(
                 &|b: Rect| b.contains(*rect) && b.area() > rect.area(),
                 Some(i),
@@ -405,6 +484,31 @@ pub(crate) fn import(value: &Value) -> Result<Value, ImportError> {
         .pointer("/summary/title")
         .and_then(Value::as_str)
         .unwrap_or("Imported Threat Dragon model");
+    let mut questions = json!([
+        "Which technologies does each element use (frameworks, databases, cloud services)? Threat Dragon models carry none, and specific findings key on them.",
+        "What data does each flow carry, and how sensitive is it? The model declares no data assets, so ratings ignore data sensitivity."
+    ]);
+    let mut data_assets = json!([]);
+    // threatscribe's own export: what Threat Dragon has no place for comes back from the file.
+    if let Some(ours) = value.pointer("/detail/threatscribe") {
+        let stored = |key: &str| ours.get(key).cloned().unwrap_or_else(|| json!([]));
+        assumptions = vec![
+            "Written by threatscribe's Threat Dragon export: the findings are derived again from the model; statuses set in Threat Dragon come back as decisions.".to_owned(),
+        ];
+        assumptions.extend(
+            stored("assumptions")
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .map(str::to_owned),
+        );
+        let mut kept: Vec<Value> = stored("tracking").as_array().cloned().unwrap_or_default();
+        kept.append(&mut tracking);
+        tracking = kept;
+        questions = stored("questions");
+        data_assets = stored("data_assets");
+    }
     Ok(json!({
         "name": title,
         "description": value.pointer("/summary/description").and_then(Value::as_str).filter(|d| !d.trim().is_empty()),
@@ -413,9 +517,8 @@ pub(crate) fn import(value: &Value) -> Result<Value, ImportError> {
         "boundaries": boundaries,
         "assumptions": assumptions,
         "findings": findings,
-        "questions": [
-            "Which technologies does each element use (frameworks, databases, cloud services)? Threat Dragon models carry none, and specific findings key on them.",
-            "What data does each flow carry, and how sensitive is it? The model declares no data assets, so ratings ignore data sensitivity."
-        ],
+        "tracking": tracking,
+        "data_assets": data_assets,
+        "questions": questions,
     }))
 }

@@ -33,7 +33,7 @@ pub use json::{Json, report_schema};
 pub use markdown::Markdown;
 pub use sarif::Sarif;
 pub use summary::Summary;
-pub use svg::{COLLAPSE_AT, svg};
+pub use svg::{COLLAPSE_AT, Placed, placements, svg};
 
 /// What was analysed, as the user gave it.
 #[derive(Debug, Clone)]

@@ -545,6 +545,40 @@ pub fn svg(analysis: &Analysis) -> String {
     out
 }
 
+/// Where an element or boundary sits on the diagram: its id and `[x, y, width, height]`.
+pub type Placed = Vec<(String, [f64; 4])>;
+
+/// Where the full diagram (every element its own node, boundaries as nested boxes) places each
+/// element and each boundary, in model order. Exports reuse it, so another tool opens the model
+/// laid out as threatscribe draws it.
+pub fn placements(analysis: &Analysis) -> (Placed, Placed) {
+    let mut graph = Graph::full(analysis);
+    let Graph { nodes, edges, .. } = &mut graph;
+    assign_ranks(nodes, edges);
+    let mut layout = Layout {
+        nodes: vec![Rect::default(); graph.nodes.len()],
+        containers: vec![Rect::default(); graph.containers.len()],
+    };
+    layout_container(None, &graph, &mut layout);
+    shift_all(&mut layout, 20.0, 20.0);
+    let model = &analysis.model;
+    let place = |r: &Rect| [r.x.round(), r.y.round(), r.w.round(), r.h.round()];
+    (
+        model
+            .elements
+            .iter()
+            .zip(&layout.nodes)
+            .map(|(e, r)| (e.id.clone(), place(r)))
+            .collect(),
+        model
+            .boundaries
+            .iter()
+            .zip(&layout.containers)
+            .map(|(b, r)| (b.id.clone(), place(r)))
+            .collect(),
+    )
+}
+
 fn shift_all(layout: &mut Layout, dx: f64, dy: f64) {
     for r in layout.nodes.iter_mut().chain(layout.containers.iter_mut()) {
         r.x += dx;

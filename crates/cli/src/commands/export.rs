@@ -15,6 +15,9 @@ pub enum Target {
     /// Open Threat Model 0.2.0 JSON: trust zones, components, data flows, assets, and every
     /// finding as a threat with its state and mitigations.
     Otm,
+    /// OWASP Threat Dragon v2 JSON: one STRIDE diagram laid out as threatscribe draws it, with
+    /// every finding on its element or flow.
+    ThreatDragon,
 }
 
 /// Analyse a model and write it, with its findings, in another tool's format.
@@ -23,7 +26,7 @@ pub enum Target {
 /// finding with its STRIDE categories, severity, status and mitigations, so colleagues can keep
 /// working in their tool; threatscribe reads the file back with `import` or `analyze`.
 ///
-/// Example: threatscribe export model.yaml --to otm -o model.otm.json
+/// Example: threatscribe export model.yaml --to threat-dragon -o model.td.json
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The model file or description to export, or `-` for stdin.
@@ -45,6 +48,15 @@ pub fn run(args: &Args) -> Result<(), CliError> {
     let analysis = analyze_on(&parsed.model, kb, Some(&today));
     let value = match args.to {
         Target::Otm => threatscribe_interop::export_otm(&analysis.model, &analysis.threats),
+        Target::ThreatDragon => {
+            let (elements, boundaries) = threatscribe_report::placements(&analysis);
+            threatscribe_interop::export_threat_dragon(
+                &analysis.model,
+                &analysis.threats,
+                &elements,
+                &boundaries,
+            )
+        }
     };
     let mut text = serde_json::to_string_pretty(&value).expect("a JSON value serialises");
     text.push('\n');
