@@ -51,12 +51,11 @@ impl Rect {
     }
 }
 
-/// The file's own id when it is a readable id (threatscribe's exports); generated UUIDs and
-/// anything else give way to an id made from the name.
-fn id_source(cell: &Value, name: &str) -> String {
+/// The cell's own id in threatscribe's exports (`ours`), whose ids are model ids already;
+/// elsewhere ids are generated UUIDs, and the name makes a readable id.
+fn id_source(cell: &Value, name: &str, ours: bool) -> String {
     let id = cell.get("id").and_then(Value::as_str).unwrap_or_default();
-    let uuid = id.len() == 36 && id.chars().all(|c| c.is_ascii_hexdigit() || c == '-');
-    if threatscribe_model::is_valid_id(id) && !uuid {
+    if ours && threatscribe_model::is_valid_id(id) {
         id.to_owned()
     } else {
         name.to_owned()
@@ -209,6 +208,7 @@ fn v1_cell(cell: &Value) -> Value {
 
 #[allow(clippy::too_many_lines)] // cells by kind, then boundaries, then what is not carried over
 pub(crate) fn import(value: &Value) -> Result<Value, ImportError> {
+    let ours = value.pointer("/detail/threatscribe").is_some();
     let diagrams = value
         .pointer("/detail/diagrams")
         .and_then(Value::as_array)
@@ -278,7 +278,7 @@ pub(crate) fn import(value: &Value) -> Result<Value, ImportError> {
                         name
                     };
                     if let Some(rect) = Rect::of(cell) {
-                        let id = ids.make(&id_source(cell, &name));
+                        let id = ids.make(&id_source(cell, &name, ours));
                         if let Some(kind) = cell.pointer("/data/threatscribe/kind") {
                             kinds.push((id.clone(), kind.clone()));
                         }
@@ -296,7 +296,7 @@ pub(crate) fn import(value: &Value) -> Result<Value, ImportError> {
             if cell.pointer("/data/outOfScope").and_then(Value::as_bool) == Some(true) {
                 out_of_scope.push(name.clone());
             }
-            let id = ids.make(&id_source(cell, &name));
+            let id = ids.make(&id_source(cell, &name, ours));
             carry(cell, Some(&id), &name);
             if let Some(cell_id) = cell.get("id").and_then(Value::as_str) {
                 cell_ids.push((cell_id.to_owned(), id.clone()));
@@ -355,7 +355,7 @@ pub(crate) fn import(value: &Value) -> Result<Value, ImportError> {
                 loose_flows.push(name);
                 continue;
             };
-            let id = ids.make(&id_source(cell, &format!("{from}-to-{to}")));
+            let id = ids.make(&id_source(cell, &format!("{from}-to-{to}"), ours));
             carry(cell, Some(&id), &format!("flow {name}"));
             let mut flow = json!({"id": id, "from": from, "to": to});
             // A flow's name is its description, unless it only repeats the id.
