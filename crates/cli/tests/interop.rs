@@ -280,6 +280,16 @@ fn products_named_in_element_names_become_technologies() {
     assert!(report["assumptions"].to_string().contains(
         "Technologies read from element names, word for word: Apache Webserver: Apache HTTP Server; Jenkins Build Server: Jenkins."
     ));
+    // Threagile's `identity-store-ldap` category is our `ldap-directory` tag, so the LDAP
+    // injection risk Threagile tracks for this model is found on both of its LDAP clients.
+    let ldap: Vec<&str> = report["threats"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["rule"] == "AUTH010")
+        .map(|t| t["target"].as_str().unwrap())
+        .collect();
+    assert_eq!(ldap, ["identity-provider", "marketing-cms"]);
 }
 
 #[test]

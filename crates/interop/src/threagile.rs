@@ -28,6 +28,7 @@ fn tags(technology: &str) -> Option<&'static [&'static str]> {
         "cms" => &["http-server", "html-rendering"],
         "database" | "identity-store-database" => &["database"],
         "identity-provider" => &["identity-provider"],
+        "ldap-server" | "identity-store-ldap" => &["ldap-directory"],
         "build-pipeline" => &["ci-cd"],
         "sourcecode-repository" => &["source-code-host"],
         "reverse-proxy" => &["reverse-proxy"],
