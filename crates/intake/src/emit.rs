@@ -184,14 +184,6 @@ pub fn model_to_yaml(model: &Model, notes: &BTreeMap<String, Vec<String>>, sourc
     out
 }
 
-/// A value's name as the model file spells it (`information_disclosure`, `false-positive`).
-fn serde_name<T: serde::Serialize>(value: &T) -> String {
-    serde_json::to_value(value)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
-}
-
 fn findings(out: &mut String, findings: &[threatscribe_model::ProvidedFinding]) {
     if findings.is_empty() {
         return;
@@ -203,14 +195,14 @@ fn findings(out: &mut String, findings: &[threatscribe_model::ProvidedFinding]) 
     let _ = writeln!(out, "findings:");
     for f in findings {
         let _ = writeln!(out, "  - target: {}", f.target);
-        let _ = writeln!(out, "    stride: {}", serde_name(&f.stride));
+        let _ = writeln!(out, "    stride: {}", f.stride.as_str());
         let _ = writeln!(out, "    title: {}", scalar(&f.title));
         if let Some(description) = &f.description {
             let _ = writeln!(out, "    description: {}", scalar(description));
         }
-        let _ = writeln!(out, "    status: {}", serde_name(&f.status));
+        let _ = writeln!(out, "    status: {}", f.status.as_str());
         if let Some(severity) = &f.severity {
-            let _ = writeln!(out, "    severity: {}", serde_name(severity));
+            let _ = writeln!(out, "    severity: {}", severity.as_str());
         }
         if let Some(mitigation) = &f.mitigation {
             let _ = writeln!(out, "    mitigation: {}", scalar(mitigation));

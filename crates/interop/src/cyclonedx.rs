@@ -5,7 +5,7 @@
 
 use serde_json::{Value, json};
 
-use crate::{Ids, ImportError, one_line, otm, protocol};
+use crate::{Ids, ImportError, list, one_line, otm, protocol, text};
 
 /// A part of the model: one `threat-model` component and its properties.
 struct Part<'a> {
@@ -28,19 +28,11 @@ impl Part<'_> {
     }
 }
 
-fn text<'a>(value: &'a Value, key: &str) -> &'a str {
-    value.get(key).and_then(Value::as_str).unwrap_or_default()
-}
-
 fn collect<'a>(component: &'a Value, parts: &mut Vec<Part<'a>>) {
     if text(component, "type") != "threat-model" {
         return;
     }
-    let properties: Vec<(&str, &str)> = component
-        .get("properties")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
+    let properties: Vec<(&str, &str)> = list(component, "properties")
         .map(|p| (text(p, "name"), text(p, "value")))
         .collect();
     let part = Part {
@@ -50,12 +42,7 @@ fn collect<'a>(component: &'a Value, parts: &mut Vec<Part<'a>>) {
         properties,
     };
     parts.push(part);
-    for child in component
-        .get("components")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
+    for child in list(component, "components") {
         collect(child, parts);
     }
 }
@@ -81,12 +68,7 @@ pub(crate) fn is_tm_bom(value: &Value) -> bool {
 pub(crate) fn import(value: &Value) -> Result<Value, ImportError> {
     let mut parts = Vec::new();
     let mut roots = 0;
-    for component in value
-        .get("components")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
+    for component in list(value, "components") {
         let before = parts.len();
         collect(component, &mut parts);
         if parts[before..]

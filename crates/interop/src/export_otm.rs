@@ -5,18 +5,9 @@
 //! goes in `attributes` under `threatscribe-` names, which threatscribe's OTM import reads back.
 
 use serde_json::{Value, json};
-use threatscribe_model::{Classification, Model, Severity, Status, Stride, Threat};
-
-fn stride_name(stride: Stride) -> &'static str {
-    match stride {
-        Stride::Spoofing => "Spoofing",
-        Stride::Tampering => "Tampering",
-        Stride::Repudiation => "Repudiation",
-        Stride::InformationDisclosure => "Information Disclosure",
-        Stride::DenialOfService => "Denial of Service",
-        Stride::ElevationOfPrivilege => "Elevation of Privilege",
-    }
-}
+use threatscribe_model::{
+    BoundaryKind, Classification, ElementKind, Model, Severity, Status, Threat,
+};
 
 /// OTM threat-instance states; the import maps them back.
 fn state(status: Status) -> &'static str {
@@ -117,8 +108,8 @@ fn trust_zones(model: &Model) -> Vec<Value> {
         .boundaries
         .iter()
         .map(|b| {
-            let kind = serde_json::to_value(b.kind).unwrap_or_default();
-            let internet = kind == "internet";
+            let kind = b.kind.as_str();
+            let internet = b.kind == BoundaryKind::Internet;
             let mut zone = json!({
                 "id": b.id,
                 "name": b.name,
@@ -138,14 +129,10 @@ fn components(model: &Model, threats: &[Threat]) -> Vec<Value> {
         .elements
         .iter()
         .map(|e| {
-            let kind = serde_json::to_value(e.kind)
-                .ok()
-                .and_then(|k| k.as_str().map(|k| k.replace('_', "-")))
-                .unwrap_or_default();
-            let kind = if kind == "data-store" {
-                "datastore".to_owned()
-            } else {
-                kind
+            let kind = match e.kind {
+                ElementKind::ExternalEntity => "external-entity",
+                ElementKind::Process => "process",
+                ElementKind::DataStore => "datastore",
             };
             let mut component = json!({
                 "id": e.id,
@@ -230,7 +217,7 @@ fn otm_threats(threats: &[Threat]) -> Vec<Value> {
                 "id": t.id,
                 "name": t.title,
                 "description": t.description,
-                "categories": t.categories.iter().map(|c| stride_name(*c)).collect::<Vec<_>>(),
+                "categories": t.categories.iter().map(|c| c.label()).collect::<Vec<_>>(),
                 "cwes": t.cwe,
                 "risk": {"likelihood": likelihood, "impact": impact},
             })

@@ -60,10 +60,9 @@ fn threats_on(threats: &[Threat], target: &str) -> Vec<Value> {
                 t.status,
                 Status::InProgress | Status::Accepted | Status::Transferred
             ) {
-                let status = serde_json::to_value(t.status).unwrap_or_default();
                 description.push_str(&format!(
                     "\n\nStatus in threatscribe: {}.",
-                    status.as_str().unwrap_or_default()
+                    t.status.as_str()
                 ));
             }
             if t.severity == Severity::Critical {

@@ -5,19 +5,7 @@
 
 use serde_json::{Value, json};
 
-use crate::{Ids, ImportError, one_line};
-
-fn text<'a>(value: &'a Value, key: &str) -> &'a str {
-    value.get(key).and_then(Value::as_str).unwrap_or_default()
-}
-
-fn list<'a>(value: &'a Value, key: &str) -> impl Iterator<Item = &'a Value> {
-    value
-        .get(key)
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-}
+use crate::{Ids, ImportError, list, one_line, text};
 
 /// Words in a component's type, tags or name that make it a data store.
 const STORES: [&str; 11] = [

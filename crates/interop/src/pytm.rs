@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::{Ids, ImportError, one_line, protocol};
+use crate::{Ids, ImportError, list, one_line, protocol};
 
 fn kind(class: &str) -> Option<&'static str> {
     match class {
@@ -31,11 +31,7 @@ fn text<'a>(value: &'a Value, key: &str) -> Option<&'a str> {
 pub(crate) fn import(value: &Value) -> Result<Value, ImportError> {
     let mut ids = Ids::default();
     let mut assumptions = vec!["Imported from an OWASP pytm model: pytm names no technologies, so only generic STRIDE findings and what the names imply apply.".to_owned()];
-    let boundaries: Vec<(String, String)> = value
-        .get("boundaries")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
+    let boundaries: Vec<(String, String)> = list(value, "boundaries")
         .filter_map(|b| text(b, "name"))
         .map(|name| (name.to_owned(), ids.make(name)))
         .collect();
@@ -47,12 +43,7 @@ pub(crate) fn import(value: &Value) -> Result<Value, ImportError> {
     };
     let mut elements = Vec::new();
     let mut element_ids: Vec<(String, String)> = Vec::new();
-    for element in value
-        .get("elements")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
+    for element in list(value, "elements") {
         let name = text(element, "name")
             .map(one_line)
             .ok_or_else(|| ImportError("a pytm element has no name".into()))?;
@@ -80,12 +71,7 @@ pub(crate) fn import(value: &Value) -> Result<Value, ImportError> {
     };
     let data = data_assets(value);
     let mut flows = Vec::new();
-    for flow in value
-        .get("flows")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
+    for flow in list(value, "flows") {
         let (Some(from), Some(to)) = (
             text(flow, "source").and_then(element_id),
             text(flow, "sink").and_then(element_id),
@@ -96,11 +82,7 @@ pub(crate) fn import(value: &Value) -> Result<Value, ImportError> {
             ));
             continue;
         };
-        let carried: Vec<String> = flow
-            .get("data")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
+        let carried: Vec<String> = list(flow, "data")
             .filter_map(Value::as_str)
             .filter_map(|name| {
                 data.iter()
@@ -156,11 +138,7 @@ fn flow_to_model(
 
 /// pytm's data as (name, id, classification).
 fn data_assets(value: &Value) -> Vec<(String, String, &'static str)> {
-    value
-        .get("data")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
+    list(value, "data")
         .filter_map(|d| {
             Some((
                 text(d, "name")?.to_owned(),

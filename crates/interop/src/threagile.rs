@@ -5,7 +5,7 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::{Ids, ImportError, one_line, protocol};
+use crate::{Ids, ImportError, one_line, protocol, text};
 
 fn kind(threagile: &str) -> Option<&'static str> {
     match threagile {
@@ -72,10 +72,6 @@ fn encrypted(threagile: &str) -> Option<bool> {
         other if other.ends_with("-encrypted") => Some(true),
         _ => None,
     }
-}
-
-fn text<'a>(value: &'a Value, key: &str) -> &'a str {
-    value.get(key).and_then(Value::as_str).unwrap_or_default()
 }
 
 fn strings(value: &Value, key: &str) -> Vec<String> {

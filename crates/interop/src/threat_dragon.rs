@@ -6,7 +6,7 @@
 
 use serde_json::{Value, json};
 
-use crate::{Ids, ImportError, one_line, protocol};
+use crate::{Ids, ImportError, one_line, protocol, text};
 
 /// How far, in diagram units, a loose flow end may lie from the element it is joined to: the
 /// demo models leave ends about 10 units off the shape they visibly start from.
@@ -91,10 +91,6 @@ fn decision(threat: &Value) -> Option<Value> {
         "status": status,
         "justification": "Set in OWASP Threat Dragon.",
     }))
-}
-
-fn text<'a>(value: &'a Value, key: &str) -> &'a str {
-    value.get(key).and_then(Value::as_str).unwrap_or_default()
 }
 
 /// A Threat Dragon threat as a provided finding on `target`, or why it cannot be one.

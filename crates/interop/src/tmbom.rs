@@ -5,19 +5,7 @@
 
 use serde_json::{Value, json};
 
-use crate::{Ids, ImportError, one_line};
-
-fn text<'a>(value: &'a Value, key: &str) -> &'a str {
-    value.get(key).and_then(Value::as_str).unwrap_or_default()
-}
-
-fn list<'a>(value: &'a Value, key: &str) -> impl Iterator<Item = &'a Value> {
-    value
-        .get(key)
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-}
+use crate::{Ids, ImportError, list, one_line, text};
 
 /// Vendor and product pairs that name a catalog technology exactly.
 fn technology(vendor: &str, product: &str) -> Option<&'static str> {
