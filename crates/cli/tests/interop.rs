@@ -321,68 +321,69 @@ fn finding_statuses(report: &Value) -> Vec<(String, String)> {
     statuses
 }
 
-#[test]
-fn threat_dragon_export_then_import_gives_the_same_model_and_findings() {
-    let lifecycle = format!(
-        "{}/tests/fixtures/lifecycle/v3.yaml",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let blog = format!(
+/// Models that round-trip: the blog as written; v3 with tracking decisions (accepted, lapsed,
+/// in progress); a Threat Dragon file whose own threats are provided findings.
+fn round_trip_inputs() -> [String; 3] {
+    [
+        blog(),
+        format!(
+            "{}/tests/fixtures/lifecycle/v3.yaml",
+            env!("CARGO_MANIFEST_DIR")
+        ),
+        fixture("threat-dragon-v2-demo.json"),
+    ]
+}
+
+fn blog() -> String {
+    format!(
         "{}/../../examples/blog/model.yaml",
         env!("CARGO_MANIFEST_DIR")
+    )
+}
+
+/// Runs `export INPUT --to TO` into `out` and returns the file it wrote.
+fn export(input: &str, to: &str, out: &std::path::Path) -> Value {
+    threatscribe()
+        .args(["export", input, "--to", to, "-o", out.to_str().unwrap()])
+        .assert()
+        .success();
+    serde_json::from_str(&std::fs::read_to_string(out).unwrap()).unwrap()
+}
+
+/// The re-imported report has the original's architecture and every finding with its status.
+fn assert_same_model_and_findings(input: &str, original: &Value, back: &Value) {
+    for part in ["elements", "flows", "boundaries", "data_assets"] {
+        assert_eq!(
+            original["model"][part], back["model"][part],
+            "{input}: {part}"
+        );
+    }
+    assert_eq!(
+        finding_statuses(original),
+        finding_statuses(back),
+        "{input}"
     );
-    for input in [blog, lifecycle, fixture("threat-dragon-v2-demo.json")] {
+}
+
+#[test]
+fn threat_dragon_export_then_import_gives_the_same_model_and_findings() {
+    for input in round_trip_inputs() {
         let dir = tempfile::tempdir().unwrap();
         let td = dir.path().join("model.td.json");
-        threatscribe()
-            .args([
-                "export",
-                &input,
-                "--to",
-                "threat-dragon",
-                "-o",
-                td.to_str().unwrap(),
-            ])
-            .assert()
-            .success();
+        export(&input, "threat-dragon", &td);
         let original = report(&input);
         let back = report(td.to_str().unwrap());
         assert_eq!(back["source"]["kind"], "OWASP Threat Dragon JSON model");
-        for part in ["elements", "flows", "boundaries", "data_assets"] {
-            assert_eq!(
-                original["model"][part], back["model"][part],
-                "{input}: {part}"
-            );
-        }
-        assert_eq!(
-            finding_statuses(&original),
-            finding_statuses(&back),
-            "{input}"
-        );
+        assert_same_model_and_findings(&input, &original, &back);
     }
 }
 
 #[test]
 fn a_status_set_in_threat_dragon_comes_back_as_a_decision() {
-    let blog = format!(
-        "{}/../../examples/blog/model.yaml",
-        env!("CARGO_MANIFEST_DIR")
-    );
     let dir = tempfile::tempdir().unwrap();
     let td = dir.path().join("blog.td.json");
-    threatscribe()
-        .args([
-            "export",
-            &blog,
-            "--to",
-            "threat-dragon",
-            "-o",
-            td.to_str().unwrap(),
-        ])
-        .assert()
-        .success();
+    let mut file = export(&blog(), "threat-dragon", &td);
     // A colleague marks the Flask debug-mode finding not applicable in Threat Dragon.
-    let mut file: Value = serde_json::from_str(&std::fs::read_to_string(&td).unwrap()).unwrap();
     let cells = file["detail"]["diagrams"][0]["cells"]
         .as_array_mut()
         .unwrap();
@@ -412,39 +413,14 @@ fn a_status_set_in_threat_dragon_comes_back_as_a_decision() {
 
 #[test]
 fn otm_export_then_import_gives_the_same_model_and_findings() {
-    let lifecycle = format!(
-        "{}/tests/fixtures/lifecycle/v3.yaml",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let blog = format!(
-        "{}/../../examples/blog/model.yaml",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    // The blog as written; v3 with tracking decisions (accepted, lapsed, in progress); a Threat
-    // Dragon file whose own threats are provided findings.
-    for input in [blog, lifecycle, fixture("threat-dragon-v2-demo.json")] {
+    for input in round_trip_inputs() {
         let dir = tempfile::tempdir().unwrap();
         let otm = dir.path().join("model.otm.json");
-        threatscribe()
-            .args(["export", &input, "--to", "otm", "-o", otm.to_str().unwrap()])
-            .assert()
-            .success();
-        let exported: Value =
-            serde_json::from_str(&std::fs::read_to_string(&otm).unwrap()).unwrap();
+        let exported = export(&input, "otm", &otm);
         assert_eq!(exported["otmVersion"], "0.2.0");
         let original = report(&input);
         let back = report(otm.to_str().unwrap());
-        for part in ["elements", "flows", "boundaries", "data_assets"] {
-            assert_eq!(
-                original["model"][part], back["model"][part],
-                "{input}: {part}"
-            );
-        }
-        assert_eq!(
-            finding_statuses(&original),
-            finding_statuses(&back),
-            "{input}"
-        );
+        assert_same_model_and_findings(&input, &original, &back);
         // Every finding is in the OTM file, referenced by its element or flow with its state.
         assert_eq!(
             exported["threats"].as_array().unwrap().len(),
