@@ -42,6 +42,16 @@ fn threat_keys(report: &Value) -> Vec<String> {
     keys
 }
 
+/// `analyze` on a file named `name` holding `text`, in a directory of its own.
+fn analyze_written(name: &str, text: &str) -> assert_cmd::assert::Assert {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join(name);
+    std::fs::write(&file, text).unwrap();
+    threatscribe()
+        .args(["analyze", file.to_str().unwrap()])
+        .assert()
+}
+
 #[test]
 fn analyze_reads_a_threat_dragon_file_and_covers_every_element() {
     let report = report(&fixture("threat-dragon-v2-demo.json"));
@@ -143,12 +153,7 @@ fn a_threat_dragon_file_with_no_elements_fails_with_exit_code_2() {
 #[test]
 fn a_truncated_threat_dragon_file_says_where_the_json_breaks() {
     let text = std::fs::read_to_string(fixture("threat-dragon-v2-demo.json")).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("cut.json");
-    std::fs::write(&file, &text[..text.len() / 2]).unwrap();
-    threatscribe()
-        .args(["analyze", file.to_str().unwrap()])
-        .assert()
+    analyze_written("cut.json", &text[..text.len() / 2])
         .code(2)
         .stderr(predicate::str::contains("cut.json:"))
         .stderr(predicate::str::contains("invalid JSON"));
@@ -186,16 +191,10 @@ fn every_threat_dragon_demo_imports_and_analyses() {
 
 #[test]
 fn a_threagile_link_to_a_missing_asset_is_named() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("threagile.yaml");
-    std::fs::write(
-        &file,
+    analyze_written(
+        "threagile.yaml",
         "threagile_version: 1.0.0\ntitle: Broken\ntechnical_assets:\n  API:\n    id: api\n    type: process\n    communication_links:\n      Query:\n        target: db\n        protocol: https\n",
     )
-    .unwrap();
-    threatscribe()
-        .args(["analyze", file.to_str().unwrap()])
-        .assert()
         .code(2)
         .stderr(predicate::str::contains("(read as Threagile YAML model)"))
         .stderr(predicate::str::contains(
@@ -234,16 +233,10 @@ fn threat_dragon_threats_appear_beside_ours_with_their_status() {
 
 #[test]
 fn a_finding_on_an_unknown_target_is_an_error_with_its_position() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("model.yaml");
-    std::fs::write(
-        &file,
+    analyze_written(
+        "model.yaml",
         "elements:\n  - { id: api, name: API, kind: process }\nfindings:\n  - target: apj\n    stride: spoofing\n    title: Stolen session\n",
     )
-    .unwrap();
-    threatscribe()
-        .args(["analyze", file.to_str().unwrap()])
-        .assert()
         .code(2)
         .stderr(predicate::str::contains("model.yaml:4:13"))
         .stderr(predicate::str::contains(
