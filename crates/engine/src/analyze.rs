@@ -82,6 +82,24 @@ impl Analysis {
         self.index.flows.get(id).map(|&i| &self.model.flows[i])
     }
 
+    /// Name of an element, or "From → To" for a flow (element names), for headings and tables;
+    /// the id itself when it names neither.
+    pub fn target_name(&self, id: &str) -> String {
+        if let Some(element) = self.element(id) {
+            return element.name.clone();
+        }
+        self.flow(id).map_or_else(
+            || id.to_owned(),
+            |flow| {
+                let name = |e: &str| {
+                    self.element(e)
+                        .map_or_else(|| e.to_owned(), |x| x.name.clone())
+                };
+                format!("{} → {}", name(&flow.from), name(&flow.to))
+            },
+        )
+    }
+
     /// The threats on one element or flow, most severe first.
     pub fn threats_on<'a>(&'a self, id: &str) -> impl Iterator<Item = &'a Threat> + 'a {
         self.index

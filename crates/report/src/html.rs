@@ -61,23 +61,6 @@ fn reference_link(id: &str) -> String {
     )
 }
 
-fn target_name(analysis: &Analysis, id: &str) -> String {
-    if let Some(e) = analysis.element(id) {
-        return e.name.clone();
-    }
-    analysis.flow(id).map_or_else(
-        || id.to_owned(),
-        |f| {
-            let name = |x: &str| {
-                analysis
-                    .element(x)
-                    .map_or_else(|| x.to_owned(), |e| e.name.clone())
-            };
-            format!("{} → {}", name(&f.from), name(&f.to))
-        },
-    )
-}
-
 const STYLE: &str = r#"
 :root{--fg:#1d1d1f;--muted:#5f6368;--line:#dadce0;--bg:#fff;--soft:#f6f8fa;--critical:#8e1b1b;--high:#c2410c;--medium:#a16207;--low:#3f6212;--ok:#166534}
 *{box-sizing:border-box}body{margin:0;font:15px/1.5 -apple-system,"Segoe UI",Helvetica,Arial,sans-serif;color:var(--fg);background:var(--bg)}
@@ -145,7 +128,7 @@ fn severity_rank(severity: Severity) -> u8 {
 
 #[allow(clippy::too_many_lines)] // the summary row, then the detail row's parts in reading order
 fn finding_rows(out: &mut String, analysis: &Analysis, threat: &Threat) {
-    let component = target_name(analysis, &threat.target);
+    let component = analysis.target_name(&threat.target);
     let stride: Vec<&str> = threat.categories.iter().map(|c| c.as_str()).collect();
     let _ = writeln!(
         out,
@@ -272,7 +255,7 @@ fn write_findings(out: &mut String, analysis: &Analysis) {
     let mut components: Vec<(String, String)> = Vec::new();
     for t in &analysis.threats {
         if !components.iter().any(|(id, _)| *id == t.target) {
-            components.push((t.target.clone(), target_name(analysis, &t.target)));
+            components.push((t.target.clone(), analysis.target_name(&t.target)));
         }
     }
     let severities: Vec<(String, String)> = Severity::ALL

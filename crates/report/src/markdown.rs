@@ -120,24 +120,6 @@ fn severity_cell(threat: &Threat) -> String {
     }
 }
 
-/// Name of an element or flow, for headings and tables.
-fn target_name(analysis: &Analysis, id: &str) -> String {
-    if let Some(element) = analysis.element(id) {
-        return element.name.clone();
-    }
-    analysis.flow(id).map_or_else(
-        || id.to_owned(),
-        |flow| {
-            let name = |e: &str| {
-                analysis
-                    .element(e)
-                    .map_or_else(|| e.to_owned(), |x| x.name.clone())
-            };
-            format!("{} → {}", name(&flow.from), name(&flow.to))
-        },
-    )
-}
-
 fn boundary_path(analysis: &Analysis, element: &Element) -> String {
     let chain = analysis.model.boundary_chain(element.boundary.as_deref());
     chain
@@ -324,7 +306,7 @@ fn write_results(doc: &mut String, analysis: &Analysis) {
                     )
                 }
             }
-            None => format!("Flow {} (`{id}`)", text(&target_name(analysis, id))),
+            None => format!("Flow {} (`{id}`)", text(&analysis.target_name(id))),
         };
         let _ = writeln!(doc, "### {heading}\n");
         doc.push_str("| Threat | STRIDE | Severity | Mitigations |\n|---|---|---|---|\n");
@@ -484,13 +466,13 @@ fn describe_element(analysis: &Analysis, element: &Element) -> String {
         .flows
         .iter()
         .filter(|f| f.from == element.id)
-        .map(|f| text(&target_name(analysis, &f.to)))
+        .map(|f| text(&analysis.target_name(&f.to)))
         .collect();
     let receives: Vec<String> = model
         .flows
         .iter()
         .filter(|f| f.to == element.id)
-        .map(|f| text(&target_name(analysis, &f.from)))
+        .map(|f| text(&analysis.target_name(&f.from)))
         .collect();
     if !receives.is_empty() {
         let _ = write!(
@@ -611,7 +593,7 @@ fn write_discussion(doc: &mut String, analysis: &Analysis) {
         } else {
             {
                 let flow = analysis.flow(id).expect("components are elements or flows");
-                let _ = writeln!(doc, "### Flow {}\n", text(&target_name(analysis, id)));
+                let _ = writeln!(doc, "### Flow {}\n", text(&analysis.target_name(id)));
                 let protocol = flow.protocol.as_deref().map_or_else(
                     || "an unstated protocol".to_owned(),
                     |p| text(analysis.technology_name(p)),
