@@ -115,6 +115,9 @@ pub enum CliError {
         new_only: bool,
         findings: Vec<String>,
     },
+    /// `--llm-required` and the LLM failed; the built-in report was written all the same.
+    #[error("{0}")]
+    LlmFailed(String),
     #[error("cannot read {}: {source}", path.display())]
     Read {
         path: PathBuf,
@@ -133,6 +136,7 @@ impl CliError {
             Self::Input { .. } | Self::Unusable(_) | Self::RulePack(_) => 2,
             Self::Gate { .. } => 1,
             Self::Read { .. } | Self::Write { .. } => 3,
+            Self::LlmFailed(_) => 4,
         }
     }
 

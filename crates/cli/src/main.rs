@@ -9,6 +9,7 @@ mod commands;
 mod error;
 mod input;
 mod knowledge;
+mod llm;
 mod output;
 
 use std::process::ExitCode;

@@ -133,6 +133,18 @@ pub fn analyze(model: &Model, kb: &KnowledgeBase) -> Analysis {
 /// tracking entries with an `expires` date still hold. Deterministic: the same model and date
 /// give the same analysis, in the same order.
 pub fn analyze_on(model: &Model, kb: &KnowledgeBase, today: Option<&str>) -> Analysis {
+    analyze_with(model, kb, today, &[])
+}
+
+/// `analyze_on`, plus threats an LLM agent proposed: each is checked against the model and,
+/// when admitted, rated like a rule's finding; refusals go to the log. The rules' findings are
+/// the same with or without proposals.
+pub fn analyze_with(
+    model: &Model,
+    kb: &KnowledgeBase,
+    today: Option<&str>,
+    proposals: &[threatscribe_model::ProposedThreat],
+) -> Analysis {
     let context = Context::new(model, kb);
     let mut log = Vec::new();
 
@@ -168,6 +180,7 @@ pub fn analyze_on(model: &Model, kb: &KnowledgeBase, today: Option<&str>) -> Ana
 
     let mut threats: Vec<Threat> = hits.iter().map(|hit| build_threat(hit, &context)).collect();
     add_provided(&mut threats, &context, &mut log);
+    crate::proposals::add_proposed(&mut threats, proposals, &context, &mut log);
     threats.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
@@ -649,7 +662,7 @@ fn provided_threat(n: usize, finding: &ProvidedFinding, context: &Context<'_>) -
 
 /// A text on one line, split after its first sentence: the sentence without its full stop
 /// (renderers add one) and the rest.
-fn first_sentence(text: &str) -> (String, String) {
+pub(crate) fn first_sentence(text: &str) -> (String, String) {
     let line = text.split_whitespace().collect::<Vec<_>>().join(" ");
     let (first, rest) = match line.find(". ") {
         Some(end) => (&line[..end], line[end + 2..].to_owned()),
@@ -658,12 +671,23 @@ fn first_sentence(text: &str) -> (String, String) {
     (first.trim_end_matches('.').to_owned(), rest)
 }
 
-fn build_threat(hit: &Hit<'_>, context: &Context<'_>) -> Threat {
-    let rule = hit.rule;
-    let (values, technologies) = template_values(hit, context);
-    let pairs: Vec<(&str, &str)> = values.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let element = context.element(hit.target);
-    let flow = context.flow(hit.target);
+/// A finding's own rating before context: the rule's (or agent's) likelihood and impact.
+pub(crate) struct RatingBase<'r> {
+    pub rule: &'r str,
+    pub likelihood: Likelihood,
+    pub impact: Impact,
+    pub categories: &'r [threatscribe_model::Stride],
+    pub cap: Option<Severity>,
+}
+
+/// Rates a finding on `target` in its context: internet exposure and the data at stake.
+pub(crate) fn rate_on(
+    context: &Context<'_>,
+    target: &str,
+    base: &RatingBase<'_>,
+) -> crate::rating::Rating {
+    let element = context.element(target);
+    let flow = context.flow(target);
 
     let data: Vec<&str> = match (element, flow) {
         (Some(e), _) => context.element_data(e),
@@ -696,17 +720,35 @@ fn build_threat(hit: &Hit<'_>, context: &Context<'_>) -> Threat {
             .map(|source| format!("the flow starts at {}, on the internet", source.name)),
         (None, None) => None,
     };
-    let rating = rate(&RatingInput {
-        rule: &rule.id,
-        likelihood: rule.likelihood,
-        impact: rule.impact,
-        categories: &rule.stride,
+    rate(&RatingInput {
+        rule: base.rule,
+        likelihood: base.likelihood,
+        impact: base.impact,
+        categories: base.categories,
         exposure,
         data: highest.map(|c| (c, at_highest)),
         only_public_data: highest == Some(Classification::Public),
         holds_data: element.is_none_or(|e| e.kind == ElementKind::DataStore),
-        cap: (rule.layer == Layer::Baseline).then_some(Severity::Medium),
-    });
+        cap: base.cap,
+    })
+}
+
+fn build_threat(hit: &Hit<'_>, context: &Context<'_>) -> Threat {
+    let rule = hit.rule;
+    let (values, technologies) = template_values(hit, context);
+    let pairs: Vec<(&str, &str)> = values.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let element = context.element(hit.target);
+    let rating = rate_on(
+        context,
+        hit.target,
+        &RatingBase {
+            rule: &rule.id,
+            likelihood: rule.likelihood,
+            impact: rule.impact,
+            categories: &rule.stride,
+            cap: (rule.layer == Layer::Baseline).then_some(Severity::Medium),
+        },
+    );
 
     let mitigations = rule
         .controls

@@ -14,9 +14,11 @@ mod analyze;
 mod context;
 mod coverage;
 mod evaluate;
+mod proposals;
 pub mod rating;
 mod text;
 
-pub use analyze::{Analysis, LogEntry, Role, analyze, analyze_on};
+pub use analyze::{Analysis, LogEntry, Role, analyze, analyze_on, analyze_with};
 pub use coverage::{CoverageCell, CoverageRow, applicable_categories};
+pub use proposals::check_proposals;
 pub use text::join_names;

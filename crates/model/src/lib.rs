@@ -11,6 +11,7 @@
 
 mod architecture;
 mod ids;
+mod llm;
 mod threat;
 
 pub use architecture::{
@@ -18,6 +19,7 @@ pub use architecture::{
     Properties,
 };
 pub use ids::{derive_id, is_valid_id};
+pub use llm::{AgentRole, CallRecord, LlmRun, Message, Narrative, ProposedThreat};
 pub use threat::{
     Impact, Likelihood, Mitigation, ProvidedFinding, Severity, Status, Stride, TechGuidance,
     Threat, Tracking, TrackingEntry,

@@ -6,7 +6,7 @@ use threatscribe_engine::analyze;
 use threatscribe_intake::{Format, parse_model};
 use threatscribe_kb::KnowledgeBase;
 use threatscribe_report::{
-    Csv, Html, Json, Markdown, Render, Report, Sarif, Source, Usage, dot, mermaid, svg,
+    Csv, Html, Json, Markdown, Render, Report, Sarif, Source, dot, mermaid, svg,
 };
 
 const BLOG_MODEL: &str = include_str!("../../../examples/blog/model.yaml");
@@ -25,7 +25,7 @@ fn benches(c: &mut Criterion) {
     let report = Report {
         analysis: &analysis,
         source: &source,
-        usage: Usage::default(),
+        llm: None,
         knowledge_base: (0, 0, 0),
         baseline: None,
     };

@@ -75,7 +75,11 @@ struct JsonReport<'a> {
     summary: SummaryOut,
     coverage: Vec<CoverageOut<'a>>,
     log: &'a [LogEntry],
-    usage: &'a Usage,
+    usage: Usage,
+    /// What the LLM agents did (only with `--llm`): every call with its tokens and cost, every
+    /// message, the writer's prose, and what was refused and why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    llm: Option<&'a threatscribe_model::LlmRun>,
 }
 
 fn coverage_row(row: &CoverageRow) -> CoverageOut<'_> {
@@ -155,7 +159,8 @@ impl Render for Json {
             },
             coverage: analysis.coverage.iter().map(coverage_row).collect(),
             log: &analysis.log,
-            usage: &report.usage,
+            usage: Usage::of(report.llm),
+            llm: report.llm,
         };
         serde_json::to_writer_pretty(&mut *out, &document).map_err(io::Error::other)?;
         out.write_all(b"\n")

@@ -15,6 +15,7 @@ mod diff;
 mod dot;
 mod html;
 mod json;
+mod llm;
 mod markdown;
 mod sarif;
 mod summary;
@@ -51,13 +52,37 @@ pub struct Source {
     pub locations: std::collections::BTreeMap<String, (u32, u32)>,
 }
 
-/// LLM usage of the run. Without `--llm` everything is zero, and the report says so.
+/// LLM usage of the run: the calls made this run and what they cost, as the provider reported
+/// them (answers taken from the cache are not counted). Without `--llm` everything is zero,
+/// and the report says so.
 #[derive(Debug, Clone, Default, serde::Serialize, schemars::JsonSchema)]
 pub struct Usage {
     pub calls: u64,
+    /// Calls answered from the response cache, which cost nothing this run.
+    pub cached_calls: u64,
     pub input_tokens: u64,
     pub output_tokens: u64,
     pub cost_usd: f64,
+}
+
+impl Usage {
+    pub fn of(run: Option<&threatscribe_model::LlmRun>) -> Self {
+        let Some(run) = run else {
+            return Usage::default();
+        };
+        let (input_tokens, output_tokens, cost_usd) = run.spent();
+        Usage {
+            calls: run
+                .calls
+                .iter()
+                .filter(|c| !c.cached && c.attempts > 0)
+                .count() as u64,
+            cached_calls: run.calls.iter().filter(|c| c.cached).count() as u64,
+            input_tokens,
+            output_tokens,
+            cost_usd,
+        }
+    }
 }
 
 /// The findings of an earlier report, for "what is new since": threat id -> (severity, status).
@@ -119,7 +144,8 @@ impl Baseline {
 pub struct Report<'a> {
     pub analysis: &'a Analysis,
     pub source: &'a Source,
-    pub usage: Usage,
+    /// What the LLM agents did, when `--llm` was given.
+    pub llm: Option<&'a threatscribe_model::LlmRun>,
     /// Size of the knowledge base used: (rules, controls, technologies).
     pub knowledge_base: (usize, usize, usize),
     /// An earlier report to compare with (`--baseline`).

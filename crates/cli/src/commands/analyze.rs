@@ -6,7 +6,7 @@ use clap::ValueEnum;
 use threatscribe_engine::{LogEntry, Role, analyze_on};
 use threatscribe_model::Severity;
 use threatscribe_report::{
-    Baseline, Csv, Html, Json, Markdown, Render, Report, Sarif, Source, Usage, dot, mermaid, svg,
+    Baseline, Csv, Html, Json, Markdown, Render, Report, Sarif, Source, dot, mermaid, svg,
 };
 
 use crate::error::CliError;
@@ -119,6 +119,8 @@ pub struct Args {
     /// replaces that rule.
     #[arg(long, value_name = "DIR")]
     pub kb: Option<PathBuf>,
+    #[command(flatten)]
+    pub llm: crate::llm::LlmArgs,
 }
 
 pub fn run(args: &Args) -> Result<(), CliError> {
@@ -134,29 +136,35 @@ pub fn run(args: &Args) -> Result<(), CliError> {
     }
     let baseline = args.baseline.as_deref().map(read_baseline).transpose()?;
     let today = crate::clock::today();
-    let mut analysis = analyze_on(&model, kb, Some(&today));
+    let llm = args.llm.settings(args.quiet)?;
+    if let Some(settings) = llm.as_ref().filter(|_| args.llm.dry_run) {
+        let calls = threatscribe_agents::plan(settings, &input.text, &model, kb, Some(&today));
+        crate::llm::print_plan(settings, &calls);
+        return Ok(());
+    }
+    let (model, mut analysis, run) = match &llm {
+        None => {
+            let analysis = analyze_on(&model, kb, Some(&today));
+            (model, analysis, None)
+        }
+        Some(settings) => {
+            let outcome =
+                threatscribe_agents::analyze(settings, &input.text, &model, kb, Some(&today));
+            (outcome.model, outcome.analysis, Some(outcome.run))
+        }
+    };
+    let llm_failure = run
+        .as_ref()
+        .and_then(|run| crate::llm::report_problems(run, args.quiet))
+        .filter(|_| args.llm.llm_required);
     if !args.quiet {
         for note in &analysis.tracking_notes {
             eprintln!("warning: tracking: {note}");
         }
     }
-    let model = &model;
-    analysis.log.insert(
-        0,
-        LogEntry {
-            role: Role::Architect,
-            message: format!(
-                "Read {} `{}`: {} elements, {} flows, {} trust boundaries, {} data assets; {} warnings.",
-                input.kind(),
-                input.display_path(),
-                model.elements.len(),
-                model.flows.len(),
-                model.boundaries.len(),
-                model.data_assets.len(),
-                parsed.warnings.len()
-            ),
-        },
-    );
+    analysis
+        .log
+        .splice(0..0, intake_log(&input, &parsed, &model, run.as_ref()));
     let source = Source {
         path: input.display_path(),
         kind: input.kind().to_owned(),
@@ -167,7 +175,7 @@ pub fn run(args: &Args) -> Result<(), CliError> {
     let report = Report {
         analysis: &analysis,
         source: &source,
-        usage: Usage::default(),
+        llm: run.as_ref(),
         knowledge_base: (kb.rules.len(), kb.controls.len(), kb.catalog.len()),
         baseline,
     };
@@ -193,11 +201,11 @@ pub fn run(args: &Args) -> Result<(), CliError> {
         ] {
             output::write(Some(&dir.join(name)), draw(diagram, &analysis).as_bytes())?;
         }
-        return gate(args, &report);
+        return finish(args, &report, llm_failure);
     }
     if let Some(diagram) = args.diagram {
         output::write(args.output.as_deref(), draw(diagram, &analysis).as_bytes())?;
-        return gate(args, &report);
+        return finish(args, &report, llm_failure);
     }
     let format = args
         .format
@@ -208,7 +216,43 @@ pub fn run(args: &Args) -> Result<(), CliError> {
         })
         .unwrap_or(OutputFormat::Md);
     output::write(args.output.as_deref(), &render(format, &report)?)?;
-    gate(args, &report)
+    finish(args, &report, llm_failure)
+}
+
+/// The architect's first log entries: what was read, and what the LLM architect added.
+fn intake_log(
+    input: &Input,
+    parsed: &threatscribe_intake::ParsedModel,
+    model: &threatscribe_model::Model,
+    run: Option<&threatscribe_model::LlmRun>,
+) -> Vec<LogEntry> {
+    let read = &parsed.model;
+    let mut entries = vec![LogEntry {
+        role: Role::Architect,
+        message: format!(
+            "Read {} `{}`: {} elements, {} flows, {} trust boundaries, {} data assets; {} warnings.",
+            input.kind(),
+            input.display_path(),
+            read.elements.len(),
+            read.flows.len(),
+            read.boundaries.len(),
+            read.data_assets.len(),
+            parsed.warnings.len()
+        ),
+    }];
+    if let Some(run) = run {
+        let added = |a: usize, b: usize| a.saturating_sub(b);
+        entries.push(LogEntry {
+            role: Role::Architect,
+            message: format!(
+                "The architect agent ({}) added {} elements and {} flows the reading missed (each listed under the assumptions with the words it rests on).",
+                run.provider,
+                added(model.elements.len(), read.elements.len()),
+                added(model.flows.len(), read.flows.len())
+            ),
+        });
+    }
+    entries
 }
 
 fn read_baseline(path: &std::path::Path) -> Result<Baseline, CliError> {
@@ -218,6 +262,15 @@ fn read_baseline(path: &std::path::Path) -> Result<Baseline, CliError> {
     })?;
     Baseline::from_json_report(&text)
         .map_err(|problem| CliError::Unusable(format!("--baseline {}: {problem}", path.display())))
+}
+
+/// The exit status once the report is written: 4 when `--llm-required` and the LLM failed
+/// (the gate cannot be trusted on a partial run), else the gate's.
+fn finish(args: &Args, report: &Report<'_>, llm_failure: Option<String>) -> Result<(), CliError> {
+    match llm_failure {
+        Some(failure) => Err(CliError::LlmFailed(failure)),
+        None => gate(args, report),
+    }
 }
 
 /// `--fail-on`: the report is written either way; the exit code says whether unresolved
