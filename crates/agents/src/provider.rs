@@ -65,12 +65,13 @@ impl Wire {
             Wire::OpenAi => {
                 let mut messages = vec![json!({"role": "system", "content": prompt.system})];
                 messages.extend(turns);
-                let mut body = json!({
-                    "model": model,
-                    "messages": messages,
-                    "temperature": 0,
-                    "max_tokens": prompt.max_tokens,
-                });
+                // Reasoning models (o-series, gpt-5) take no temperature and count their limit
+                // as `max_completion_tokens`; other servers know `max_tokens`.
+                let mut body = if is_reasoning_model(model) {
+                    json!({"model": model, "messages": messages, "max_completion_tokens": prompt.max_tokens})
+                } else {
+                    json!({"model": model, "messages": messages, "temperature": 0, "max_tokens": prompt.max_tokens})
+                };
                 if structured {
                     body["response_format"] = json!({
                         "type": "json_schema",
@@ -156,6 +157,15 @@ impl Wire {
             }
         }
     }
+}
+
+/// `OpenAI` models that reject `temperature` and `max_tokens`.
+fn is_reasoning_model(model: &str) -> bool {
+    let name = model.rsplit('/').next().unwrap_or(model);
+    ["o1", "o3", "o4", "gpt-5"].iter().any(|p| {
+        name.strip_prefix(p)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with(['-', '.']))
+    })
 }
 
 /// The JSON inside an answer's text: the whole text, or the first `{...}` in it (models that

@@ -68,13 +68,8 @@ fn comment_flood() -> Value {
 
 /// "keep" for every proposal id the reviewer's schema lists.
 fn keep_all(seen: &Seen) -> Value {
-    let schema = seen
-        .body
-        .pointer("/response_format/json_schema/schema")
-        .or_else(|| seen.body.pointer("/tools/0/input_schema"))
-        .cloned()
-        .unwrap_or_default();
-    let ids = schema
+    let ids = seen
+        .schema()
         .pointer("/properties/verdicts/items/properties/proposal/enum")
         .and_then(Value::as_array)
         .cloned()
@@ -259,6 +254,7 @@ fn a_normal_run_adds_checked_elements_threats_and_prose_with_the_providers_token
             && threat["id"].as_str().unwrap().ends_with("@web-application")
     );
     assert_eq!(threat["source"], "llm:gpt-4o-mini");
+    assert_eq!(threat["agent"], "analyst");
     assert_eq!(threat["stride"], "denial_of_service");
     assert!(
         threat["rating_reasoning"]
@@ -458,6 +454,35 @@ fn a_threat_on_an_element_that_does_not_exist_is_refused_and_logged() {
         .collect();
     assert_eq!(repairs.len(), 1);
     assert!(repairs[0].body.to_string().contains("payment-gateway"));
+}
+
+#[test]
+fn a_server_without_structured_output_gets_the_schema_in_the_prompt() {
+    let provider = FakeProvider::start(|seen, before| {
+        if seen.body.get("response_format").is_some() {
+            Answer::Status(400, Vec::new(), r#"{"error":{"message":"'response_format' of type 'json_schema' is not supported"}}"#.into())
+        } else {
+            good(seen, before)
+        }
+    });
+    let run = analyze(&provider, &description(), &[]);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    let report = run.json();
+    assert_eq!(llm_threats(&report).len(), 1);
+    assert!(
+        report["llm"]["problems"]
+            .to_string()
+            .contains("refused structured output")
+    );
+    let seen = provider.seen();
+    assert_eq!(
+        seen.iter()
+            .filter(|s| s.body.get("response_format").is_some())
+            .count(),
+        1,
+        "asked once"
+    );
+    assert!(seen[1].system().contains("matches this JSON schema"));
 }
 
 #[test]

@@ -657,6 +657,7 @@ fn provided_threat(n: usize, finding: &ProvidedFinding, context: &Context<'_>) -
             finding.source
         )],
         source: format!("provided:{}", finding.source),
+        agent: None,
     }
 }
 
@@ -797,6 +798,7 @@ fn build_threat(hit: &Hit<'_>, context: &Context<'_>) -> Threat {
             Layer::Specific => "kb:specific",
         }
         .to_owned(),
+        agent: None,
     }
 }
 

@@ -190,5 +190,6 @@ fn proposed_threat(p: &ProposedThreat, context: &Context<'_>) -> Threat {
         tracking: None,
         evidence,
         source: p.source.clone(),
+        agent: Some("analyst".to_owned()),
     }
 }

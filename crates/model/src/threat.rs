@@ -370,6 +370,10 @@ pub struct Threat {
     pub tracking: Option<Tracking>,
     /// The facts of the model that made the rule fire.
     pub evidence: Vec<String>,
-    /// `kb:baseline` or `kb:specific`; later `llm:<model>`.
+    /// `kb:baseline` or `kb:specific` for the rules' findings, `provided:<tool>` for findings
+    /// written elsewhere, `llm:<model>` for a threat an LLM agent proposed.
     pub source: String,
+    /// For `llm:` findings, the agent that proposed it (`analyst`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent: Option<String>,
 }

@@ -79,6 +79,8 @@ tr.finding>td{cursor:pointer}tr.finding:hover>td{background:#fafbfc}tr.detail>td
 code{font:12.5px ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;background:#eef1f4;padding:1px 4px;border-radius:4px}
 .matrix td,.matrix th{text-align:center}.matrix td:first-child,.matrix th:first-child{text-align:left}.m-found{background:#fde8e8}.m-mitigated{background:#e7f5ea}.m-na{color:#9aa0a6}.m-gap{background:#fff3cd}
 footer{color:var(--muted);font-size:13px;padding:0 40px 30px}
+.warning{border-left:4px solid var(--high);background:#fff7ed;padding:8px 12px}
+details{border-bottom:1px solid var(--line);padding:4px 0}details summary{cursor:pointer;font-size:13px;color:var(--muted)}details pre{white-space:pre-wrap;word-break:break-word;background:var(--soft);padding:10px;font-size:12px;max-height:420px;overflow:auto}
 @media print{.filters,.noprint{display:none}tr.detail[hidden]{display:table-row}header,main{padding-left:0;padding-right:0}h2{break-after:avoid}tr{break-inside:avoid}.diagram{border:none}a{color:inherit}}
 "#;
 
@@ -449,9 +451,19 @@ fn llm_summary(doc: &mut String, analysis: &Analysis, run: &threatscribe_model::
         .count();
     let _ = writeln!(
         doc,
-        "<p>The LLM <code>{}</code> took part: {added} findings come from its analyst agent, checked against the model and judged by its reviewer agent; {} proposals were refused (see the conversation log).</p>",
+        "<p>The LLM <code>{}</code> took part: {added} {} from its analyst agent, checked against the model and judged by its reviewer agent; {} {} refused (see the conversation log).</p>",
         esc(&run.provider),
-        run.rejected.len()
+        if added == 1 {
+            "finding comes"
+        } else {
+            "findings come"
+        },
+        run.rejected.len(),
+        if run.rejected.len() == 1 {
+            "proposal was"
+        } else {
+            "proposals were"
+        }
     );
     for problem in &run.problems {
         let _ = writeln!(doc, "<p class=\"warning\"><b>LLM:</b> {}</p>", esc(problem));

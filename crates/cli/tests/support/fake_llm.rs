@@ -62,14 +62,25 @@ impl Seen {
             .any(|m| m["role"] == "assistant")
     }
 
+    /// The answer's schema: in `response_format`, the forced tool, or (for servers without
+    /// structured output) at the end of the system prompt.
+    pub fn schema(&self) -> Value {
+        self.body
+            .pointer("/response_format/json_schema/schema")
+            .or_else(|| self.body.pointer("/tools/0/input_schema"))
+            .cloned()
+            .or_else(|| {
+                let system = self.system();
+                let at = system.find("nothing else:\n")?;
+                serde_json::from_str(&system[at + "nothing else:\n".len()..]).ok()
+            })
+            .unwrap_or_default()
+    }
+
     /// The analyst's target ids (from the schema's enum), joined with commas.
     pub fn targets(&self) -> String {
-        let schema = self
-            .body
-            .pointer("/response_format/json_schema/schema")
-            .or_else(|| self.body.pointer("/tools/0/input_schema"));
-        schema
-            .and_then(|s| s.pointer("/properties/threats/items/properties/target/enum"))
+        self.schema()
+            .pointer("/properties/threats/items/properties/target/enum")
             .and_then(Value::as_array)
             .map(|ids| {
                 ids.iter()
