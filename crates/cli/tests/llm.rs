@@ -77,6 +77,13 @@ fn keep_all(seen: &Seen) -> Value {
     json!({"verdicts": ids.iter().map(|id| json!({"proposal": id, "verdict": "keep", "finding": "", "reason": "specific to the comment feature"})).collect::<Vec<_>>()})
 }
 
+/// A `--llm-prices` file.
+fn price_file(yaml: &str) -> tempfile::NamedTempFile {
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), yaml).unwrap();
+    file
+}
+
 struct Run {
     dir: tempfile::TempDir,
     status: i32,
@@ -206,12 +213,7 @@ fn a_normal_run_adds_checked_elements_threats_and_prose_with_the_providers_token
         }
         _ => good(seen, before),
     });
-    let prices = tempfile::NamedTempFile::new().unwrap();
-    std::fs::write(
-        prices.path(),
-        "models:\n  gpt-4o-mini: {input: 1.5, output: 6}\n",
-    )
-    .unwrap();
+    let prices = price_file("models:\n  gpt-4o-mini: {input: 1.5, output: 6}\n");
     let text = description();
     let run = analyze(
         &provider,
@@ -715,14 +717,9 @@ fn a_rerun_on_the_same_input_is_answered_from_the_cache() {
 #[test]
 fn the_budget_stops_calls_and_the_report_says_so() {
     let provider = FakeProvider::start(good);
-    let prices = tempfile::NamedTempFile::new().unwrap();
     // Output at $1,000 per million tokens: the architect's 4,000-token limit can cost $4, each
     // analyst call's 3,000 tokens $3. With $5, the architect and one analyst call fit.
-    std::fs::write(
-        prices.path(),
-        "models:\n  gpt-4o-mini: {input: 0, output: 1000}\n",
-    )
-    .unwrap();
+    let prices = price_file("models:\n  gpt-4o-mini: {input: 0, output: 1000}\n");
     let text = description();
     let run = analyze(
         &provider,

@@ -16,26 +16,9 @@ use crate::evaluate::{Findings, Subject, matches};
 use crate::rating::{RatingInput, rate};
 use crate::text::{fill, join_names};
 
-/// The roles of the pipeline, as named in the report's conversation log.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    Architect,
-    Analyst,
-    Reviewer,
-    Writer,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Architect => "architect",
-            Self::Analyst => "analyst",
-            Self::Reviewer => "reviewer",
-            Self::Writer => "writer",
-        }
-    }
-}
+/// The roles of the pipeline, as named in the report's conversation log: the same four as the
+/// LLM agents, which play them when `--llm` is given.
+pub use threatscribe_model::AgentRole as Role;
 
 /// One step a role took, in order.
 #[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]

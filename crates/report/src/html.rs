@@ -502,19 +502,8 @@ fn usage(doc: &mut String, report: &Report<'_>) {
     for call in &run.calls {
         let _ = write!(
             doc,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.4}</td><td>{}</td><td>{}</td></tr>",
-            call.n,
-            call.role.as_str(),
-            esc(&call.subject),
-            call.input_tokens,
-            call.output_tokens,
-            call.cost_usd,
-            if call.cached {
-                "cache".to_owned()
-            } else {
-                call.attempts.to_string()
-            },
-            esc(&call.outcome)
+            "<tr><td>{}</td></tr>",
+            crate::llm::call_cells(call, esc).join("</td><td>")
         );
     }
     doc.push_str("</tbody></table>\n<h3>Refused and dropped</h3>\n<ul>");

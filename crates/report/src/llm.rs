@@ -32,3 +32,26 @@ pub fn totals(run: &LlmRun) -> Vec<(&'static str, &str, Totals)> {
         .map(|((role, model), t)| (role.as_str(), model, t))
         .collect()
 }
+
+/// The cells of one call's row, in the order of the call tables: #, role, subject, input tokens,
+/// output tokens, cost, attempts (or "cache"), outcome. `escape` makes the text cells safe for
+/// the format.
+pub fn call_cells(
+    call: &threatscribe_model::CallRecord,
+    escape: fn(&str) -> String,
+) -> [String; 8] {
+    [
+        call.n.to_string(),
+        call.role.as_str().to_owned(),
+        escape(&call.subject),
+        call.input_tokens.to_string(),
+        call.output_tokens.to_string(),
+        format!("{:.4}", call.cost_usd),
+        if call.cached {
+            "cache".to_owned()
+        } else {
+            call.attempts.to_string()
+        },
+        escape(&call.outcome),
+    ]
+}

@@ -867,19 +867,8 @@ fn write_usage(doc: &mut String, report: &Report<'_>) {
     for call in &run.calls {
         let _ = writeln!(
             doc,
-            "| {} | {} | {} | {} | {} | {:.4} | {} | {} |",
-            call.n,
-            call.role.as_str(),
-            text(&call.subject),
-            call.input_tokens,
-            call.output_tokens,
-            call.cost_usd,
-            if call.cached {
-                "cache".to_owned()
-            } else {
-                call.attempts.to_string()
-            },
-            text(&call.outcome)
+            "| {} |",
+            crate::llm::call_cells(call, text).join(" | ")
         );
     }
     doc.push('\n');
