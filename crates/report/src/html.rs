@@ -13,6 +13,34 @@ use crate::{Render, Report, Summary, VERSION, svg};
 
 pub struct Html;
 
+/// The report as a page of the web app: its script comes from the app's own assets (the app's
+/// Content-Security-Policy allows no inline script), every finding gets a form to record a
+/// decision, and the app's navigation goes on top.
+pub struct LiveHtml<'a> {
+    /// The app's navigation, as HTML the app made (and escaped).
+    pub nav: &'a str,
+    /// Where the page's script is served.
+    pub script_src: &'a str,
+    /// The session's anti-CSRF token, sent back with each decision.
+    pub csrf_token: &'a str,
+    /// Decisions are PUT to this prefix followed by the threat id.
+    pub tracking_url: &'a str,
+}
+
+/// The script of the report page: filters, sorting, details. The web app serves it as a file.
+pub const REPORT_SCRIPT: &str = SCRIPT;
+
+impl Html {
+    /// The report as a page of the web app.
+    pub fn render_live(
+        report: &Report<'_>,
+        live: &LiveHtml<'_>,
+        out: &mut dyn io::Write,
+    ) -> io::Result<()> {
+        out.write_all(document(report, Some(live)).as_bytes())
+    }
+}
+
 /// Escapes text for HTML element content and double-quoted attributes.
 fn esc(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -129,7 +157,7 @@ fn severity_rank(severity: Severity) -> u8 {
 }
 
 #[allow(clippy::too_many_lines)] // the summary row, then the detail row's parts in reading order
-fn finding_rows(out: &mut String, analysis: &Analysis, threat: &Threat) {
+fn finding_rows(out: &mut String, analysis: &Analysis, threat: &Threat, live: bool) {
     let component = analysis.target_name(&threat.target);
     let stride: Vec<&str> = threat.categories.iter().map(|c| c.as_str()).collect();
     let _ = writeln!(
@@ -240,9 +268,37 @@ fn finding_rows(out: &mut String, analysis: &Analysis, threat: &Threat) {
             references.join(", ")
         );
     }
+    if live {
+        tracking_form(&mut detail, threat);
+    }
     let _ = writeln!(
         out,
         r#"<tr class="detail" hidden><td colspan="5">{detail}</td></tr>"#
+    );
+}
+
+/// The decision form of a finding in the web app: status and justification, saved by the
+/// page's script.
+fn tracking_form(detail: &mut String, threat: &Threat) {
+    let options = threatscribe_model::Status::ALL.iter().fold(String::new(), |mut out, status| {
+        let _ = write!(
+            out,
+            r#"<option value="{0}"{1}>{0}</option>"#,
+            status.as_str(),
+            if *status == threat.status { " selected" } else { "" }
+        );
+        out
+    });
+    let justification = threat
+        .tracking
+        .as_ref()
+        .and_then(|t| t.entry.justification.as_deref())
+        .unwrap_or("");
+    let _ = write!(
+        detail,
+        r#"<form class="track noprint" data-threat="{}"><h4>Decision</h4><label>Status <select name="status">{options}</select></label> <label>Justification <input name="justification" size="60" maxlength="2000" value="{}"></label> <button type="submit">Save</button> <span class="saved status" role="status"></span></form>"#,
+        esc(&threat.id),
+        esc(justification)
     );
 }
 
@@ -253,7 +309,7 @@ fn options(values: &[(String, String)]) -> String {
     })
 }
 
-fn write_findings(out: &mut String, analysis: &Analysis) {
+fn write_findings(out: &mut String, analysis: &Analysis, live: bool) {
     let mut components: Vec<(String, String)> = Vec::new();
     for t in &analysis.threats {
         if !components.iter().any(|(id, _)| *id == t.target) {
@@ -279,7 +335,7 @@ fn write_findings(out: &mut String, analysis: &Analysis) {
     out.push_str(r#"<table id="findings"><thead><tr><th data-key="title">Threat</th><th data-key="component">Component</th><th data-key="stride">STRIDE</th><th data-key="rank">Severity</th><th data-key="status">Status</th></tr></thead><tbody>"#);
     out.push('\n');
     for threat in &analysis.threats {
-        finding_rows(out, analysis, threat);
+        finding_rows(out, analysis, threat, live);
     }
     out.push_str("</tbody></table>\n<p class=\"status noprint\">Click a finding to see why it applies, how it was rated and what to do.</p>\n");
 }
@@ -331,8 +387,15 @@ fn write_matrix(out: &mut String, analysis: &Analysis) {
 }
 
 impl Render for Html {
-    #[allow(clippy::too_many_lines)] // the page, section by section
     fn render(&self, report: &Report<'_>, out: &mut dyn io::Write) -> io::Result<()> {
+        out.write_all(document(report, None).as_bytes())
+    }
+}
+
+/// The whole page; `live` makes it a page of the web app.
+#[allow(clippy::too_many_lines)] // the page, section by section
+fn document(report: &Report<'_>, live: Option<&LiveHtml<'_>>) -> String {
+    {
         let analysis = report.analysis;
         let model = &analysis.model;
         let summary = Summary::of(
@@ -344,8 +407,17 @@ impl Render for Html {
         let mut doc = String::new();
         let _ = writeln!(
             doc,
-            r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"><title>Threat model: {}</title><style>{STYLE}</style></head><body>"#,
-            esc(&model.name)
+            r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">{}<title>Threat model: {}</title><style>{STYLE}</style></head><body>{}"#,
+            live.map_or_else(
+                || r#"<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">"#.to_owned(),
+                |l| format!(
+                    r#"<meta name="csrf-token" content="{}"><meta name="tracking-url" content="{}">"#,
+                    esc(l.csrf_token),
+                    esc(l.tracking_url)
+                )
+            ),
+            esc(&model.name),
+            live.map_or("", |l| l.nav)
         );
         let _ = writeln!(
             doc,
@@ -388,7 +460,7 @@ impl Render for Html {
         doc.push_str("<h2>Data flow diagram</h2>\n<div class=\"diagram\">");
         doc.push_str(&svg(analysis));
         doc.push_str("</div>\n<h2>Findings</h2>\n");
-        write_findings(&mut doc, analysis);
+        write_findings(&mut doc, analysis, live.is_some());
         doc.push_str("<h2>STRIDE coverage</h2>\n");
         write_matrix(&mut doc, analysis);
         doc.push_str("<h2>Assumptions</h2>\n<ul>");
@@ -433,12 +505,16 @@ impl Render for Html {
             .iter()
             .filter(|t| !t.status.is_unresolved())
             .count();
+        let script = live.map_or_else(
+            || format!("<script>{SCRIPT}</script>"),
+            |l| format!(r#"<script src="{}"></script>"#, esc(l.script_src)),
+        );
         let _ = writeln!(
             doc,
-            "<footer>threatscribe {VERSION} · {} findings · {open_mitigated} resolved, accepted or transferred</footer><script>{SCRIPT}</script></body></html>",
+            "<footer>threatscribe {VERSION} · {} findings · {open_mitigated} resolved, accepted or transferred</footer>{script}</body></html>",
             analysis.threats.len()
         );
-        out.write_all(doc.as_bytes())
+        doc
     }
 }
 

@@ -29,7 +29,7 @@ pub use csv::Csv;
 pub use diagram::mermaid;
 pub use diff::{Diff, Version};
 pub use dot::dot;
-pub use html::Html;
+pub use html::{Html, LiveHtml, REPORT_SCRIPT};
 pub use json::{Json, report_schema};
 pub use markdown::Markdown;
 pub use sarif::Sarif;
