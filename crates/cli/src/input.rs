@@ -89,6 +89,18 @@ impl Input {
         } else {
             Format::from_path(path)
         };
+        Self::from_bytes(path, bytes, format)
+    }
+
+    /// Text given without a file name (the web app): its format is told from its content.
+    pub fn from_text(name: &str, text: &str) -> Result<Self, CliError> {
+        if text.len() > model_limit() {
+            return Err(too_large(name));
+        }
+        Self::from_bytes(name, text.as_bytes().to_vec(), sniff(text.as_bytes()))
+    }
+
+    fn from_bytes(path: &str, bytes: Vec<u8>, format: Option<Format>) -> Result<Self, CliError> {
         if let Some(at) = bytes.iter().position(|&b| b == 0) {
             return Err(CliError::Unusable(format!(
                 "{path}: byte {at} is NUL: this looks like a binary file, not a model"

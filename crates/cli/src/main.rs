@@ -49,6 +49,7 @@ enum Command {
     Validate(commands::validate::Args),
     Schema(commands::schema::Args),
     Kb(commands::kb::Args),
+    Serve(commands::serve::Args),
 }
 
 fn main() -> ExitCode {
@@ -77,6 +78,7 @@ fn main() -> ExitCode {
         Command::Validate(args) => commands::validate::run(&args),
         Command::Schema(args) => commands::schema::run(&args),
         Command::Kb(args) => commands::kb::run(&args),
+        Command::Serve(args) => commands::serve::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -17,6 +17,8 @@ pub struct Html;
 /// Content-Security-Policy allows no inline script), every finding gets a form to record a
 /// decision, and the app's navigation goes on top.
 pub struct LiveHtml<'a> {
+    /// Extra elements for the page's head (the app's stylesheet links), as HTML the app made.
+    pub head: &'a str,
     /// The app's navigation, as HTML the app made (and escaped).
     pub nav: &'a str,
     /// Where the page's script is served.
@@ -280,15 +282,21 @@ fn finding_rows(out: &mut String, analysis: &Analysis, threat: &Threat, live: bo
 /// The decision form of a finding in the web app: status and justification, saved by the
 /// page's script.
 fn tracking_form(detail: &mut String, threat: &Threat) {
-    let options = threatscribe_model::Status::ALL.iter().fold(String::new(), |mut out, status| {
-        let _ = write!(
-            out,
-            r#"<option value="{0}"{1}>{0}</option>"#,
-            status.as_str(),
-            if *status == threat.status { " selected" } else { "" }
-        );
-        out
-    });
+    let options = threatscribe_model::Status::ALL
+        .iter()
+        .fold(String::new(), |mut out, status| {
+            let _ = write!(
+                out,
+                r#"<option value="{0}"{1}>{0}</option>"#,
+                status.as_str(),
+                if *status == threat.status {
+                    " selected"
+                } else {
+                    ""
+                }
+            );
+            out
+        });
     let justification = threat
         .tracking
         .as_ref()
@@ -411,9 +419,10 @@ fn document(report: &Report<'_>, live: Option<&LiveHtml<'_>>) -> String {
             live.map_or_else(
                 || r#"<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">"#.to_owned(),
                 |l| format!(
-                    r#"<meta name="csrf-token" content="{}"><meta name="tracking-url" content="{}">"#,
+                    r#"<meta name="csrf-token" content="{}"><meta name="tracking-url" content="{}">{}"#,
                     esc(l.csrf_token),
-                    esc(l.tracking_url)
+                    esc(l.tracking_url),
+                    l.head
                 )
             ),
             esc(&model.name),

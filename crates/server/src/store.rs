@@ -1,4 +1,4 @@
-//! The SQLite store: models, their versions (the input as given, and the model as read), and the
+//! The `SQLite` store: models, their versions (the input as given, and the model as read), and the
 //! tracking decisions reviewers take in the app. Migrations are numbered SQL scripts, applied in
 //! order inside one transaction each; `PRAGMA user_version` says how far a database has come.
 
@@ -75,7 +75,9 @@ pub struct StoredVersion {
 pub enum StoreError {
     #[error("the database: {0}")]
     Sql(#[from] rusqlite::Error),
-    #[error("the database is at schema version {found}, newer than this threatscribe ({supported}); upgrade threatscribe")]
+    #[error(
+        "the database is at schema version {found}, newer than this threatscribe ({supported}); upgrade threatscribe"
+    )]
     TooNew { found: usize, supported: usize },
 }
 
@@ -103,7 +105,11 @@ impl Store {
         for (n, sql) in MIGRATIONS.iter().enumerate().take(target).skip(current) {
             let tx = self.conn.transaction()?;
             tx.execute_batch(sql)?;
-            tx.pragma_update(None, "user_version", i64::try_from(n + 1).unwrap_or(i64::MAX))?;
+            tx.pragma_update(
+                None,
+                "user_version",
+                i64::try_from(n + 1).unwrap_or(i64::MAX),
+            )?;
             tx.commit()?;
         }
         Ok(())
@@ -128,18 +134,19 @@ impl Store {
         now: &str,
     ) -> Result<(i64, i64), StoreError> {
         let tx = self.conn.transaction()?;
-        let id: i64 = match tx
-            .query_row("SELECT id FROM models WHERE name = ?1", [name], |r| r.get(0))
-            .optional()?
-        {
-            Some(id) => id,
-            None => {
-                tx.execute(
-                    "INSERT INTO models (name, created) VALUES (?1, ?2)",
-                    params![name, now],
-                )?;
-                tx.last_insert_rowid()
-            }
+        let existing: Option<i64> = tx
+            .query_row("SELECT id FROM models WHERE name = ?1", [name], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        let id = if let Some(id) = existing {
+            id
+        } else {
+            tx.execute(
+                "INSERT INTO models (name, created) VALUES (?1, ?2)",
+                params![name, now],
+            )?;
+            tx.last_insert_rowid()
         };
         let version: i64 = tx.query_row(
             "SELECT COALESCE(MAX(version), 0) + 1 FROM versions WHERE model_id = ?1",
@@ -173,10 +180,7 @@ impl Store {
     }
 
     pub fn model(&self, id: i64) -> Result<Option<ModelSummary>, StoreError> {
-        Ok(self
-            .models()?
-            .into_iter()
-            .find(|m| m.id == id))
+        Ok(self.models()?.into_iter().find(|m| m.id == id))
     }
 
     pub fn versions(&self, id: i64) -> Result<Vec<VersionInfo>, StoreError> {
@@ -278,11 +282,20 @@ mod tests {
         let store = Store::open(&path).unwrap();
         assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
         let models = store.models().unwrap();
-        assert_eq!((models[0].id, models[0].name.as_str(), models[0].versions), (7, "blog", 1));
+        assert_eq!(
+            (models[0].id, models[0].name.as_str(), models[0].versions),
+            (7, "blog", 1)
+        );
         let v = store.version(7, 1).unwrap().unwrap();
         assert_eq!((v.input.as_str(), v.llm_json), ("name: blog", None));
         store
-            .set_tracking(7, "WEB001@web", Status::Accepted, Some("WAF in front"), "2026-02-01T10:00:00Z")
+            .set_tracking(
+                7,
+                "WEB001@web",
+                Status::Accepted,
+                Some("WAF in front"),
+                "2026-02-01T10:00:00Z",
+            )
             .unwrap();
         let tracking = store.tracking(7).unwrap();
         assert_eq!(tracking[0].status, Status::Accepted);
@@ -295,7 +308,11 @@ mod tests {
         let path = dir.path().join("new.sqlite");
         Connection::open(&path)
             .unwrap()
-            .pragma_update(None, "user_version", i64::try_from(SCHEMA_VERSION).unwrap() + 1)
+            .pragma_update(
+                None,
+                "user_version",
+                i64::try_from(SCHEMA_VERSION).unwrap() + 1,
+            )
             .unwrap();
         assert!(matches!(Store::open(&path), Err(StoreError::TooNew { .. })));
     }
@@ -304,11 +321,24 @@ mod tests {
     fn the_same_name_adds_a_version_and_decisions_are_replaced() {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open(&dir.path().join("s.sqlite")).unwrap();
-        assert_eq!(store.add_version("a", "k", "i", "{}", None, "t").unwrap(), (1, 1));
-        assert_eq!(store.add_version("a", "k", "i2", "{}", None, "t").unwrap(), (1, 2));
-        assert_eq!(store.add_version("b", "k", "i", "{}", None, "t").unwrap(), (2, 1));
-        store.set_tracking(1, "X@y", Status::Accepted, Some("ok"), "t").unwrap();
-        store.set_tracking(1, "X@y", Status::Open, None, "t").unwrap();
+        assert_eq!(
+            store.add_version("a", "k", "i", "{}", None, "t").unwrap(),
+            (1, 1)
+        );
+        assert_eq!(
+            store.add_version("a", "k", "i2", "{}", None, "t").unwrap(),
+            (1, 2)
+        );
+        assert_eq!(
+            store.add_version("b", "k", "i", "{}", None, "t").unwrap(),
+            (2, 1)
+        );
+        store
+            .set_tracking(1, "X@y", Status::Accepted, Some("ok"), "t")
+            .unwrap();
+        store
+            .set_tracking(1, "X@y", Status::Open, None, "t")
+            .unwrap();
         assert_eq!(store.tracking(1).unwrap().len(), 1);
         assert_eq!(store.tracking(1).unwrap()[0].status, Status::Open);
         assert_eq!(store.versions(1).unwrap().len(), 2);

@@ -7,4 +7,5 @@ pub mod import;
 pub mod init;
 pub mod kb;
 pub mod schema;
+pub mod serve;
 pub mod validate;
