@@ -3,69 +3,13 @@
 //! everything again; and the app's own security: the token, CSRF, cross-site and Host checks,
 //! body limits, escaping of hostile names.
 
-use std::io::{BufRead, BufReader};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
+#[path = "support/server.rs"]
+mod server;
 
 use serde_json::{Value, json};
+use server::Server;
 
 const TOKEN: &str = "test-token-0123456789";
-
-struct Server {
-    child: Child,
-    url: String,
-    /// What `serve` printed after its address line (the generated token, if any).
-    printed: String,
-}
-
-impl Server {
-    fn start(db: &Path, args: &[&str]) -> Self {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_threatscribe"));
-        command.arg("serve");
-        if !args.contains(&"--addr") {
-            command.args(["--addr", "127.0.0.1:0"]);
-        }
-        let mut child = command
-            .arg("--db")
-            .arg(db)
-            .args(args)
-            .env_remove("THREATSCRIBE_TOKEN")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("serve starts");
-        let mut out = BufReader::new(child.stdout.take().unwrap());
-        let mut line = String::new();
-        out.read_line(&mut line).unwrap();
-        let url = line
-            .split_whitespace()
-            .find(|w| w.starts_with("http://"))
-            .unwrap_or_else(|| panic!("no address in {line:?}"))
-            .trim_end_matches('/')
-            .to_owned();
-        let mut printed = String::new();
-        if args.contains(&"0.0.0.0:0") {
-            out.read_line(&mut printed).unwrap();
-        }
-        Server {
-            child,
-            url,
-            printed,
-        }
-    }
-
-    /// The URL, reached through 127.0.0.1 when bound to every address.
-    fn at(&self, path: &str) -> String {
-        format!("{}{path}", self.url.replace("0.0.0.0", "127.0.0.1"))
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 fn agent() -> ureq::Agent {
     ureq::Agent::config_builder()

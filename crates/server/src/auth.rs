@@ -216,14 +216,25 @@ fn screen(state: &Shared, headers: &HeaderMap, unsafe_method: bool) -> Result<()
             format!("Host `{host}` is not this server"),
         ));
     }
-    if let Some(origin) = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok())
-        && unsafe_method
-        && origin.split_once("://").map(|(_, rest)| rest) != Some(host)
-    {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            format!("cross-site request from {origin} refused"),
-        ));
+    // Browsers say where a request comes from: `Sec-Fetch-Site` (all current ones), else
+    // `Origin`. A state change from any other site is refused.
+    if unsafe_method {
+        let fetch_site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
+        let origin = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok());
+        let foreign = match (fetch_site, origin) {
+            (Some(site), _) => !matches!(site, "same-origin" | "none"),
+            (None, Some(origin)) => origin.split_once("://").map(|(_, rest)| rest) != Some(host),
+            (None, None) => false,
+        };
+        if foreign {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                format!(
+                    "cross-site request refused (from {})",
+                    origin.or(fetch_site).unwrap_or("another site")
+                ),
+            ));
+        }
     }
     let announced = headers
         .get(header::CONTENT_LENGTH)
@@ -327,7 +338,7 @@ fn secured(mut response: Response, api: bool) -> Response {
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     headers.insert(
         header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
+        HeaderValue::from_static("same-origin"),
     );
     headers.insert(
         "cross-origin-opener-policy",

@@ -121,6 +121,10 @@ fn router(state: Shared) -> Router {
         .route("/login", get(pages::login_form).post(pages::login))
         .route("/logout", post(pages::logout))
         .route("/assets/{file}", get(assets::serve))
+        .route(
+            "/favicon.ico",
+            get(|| async { axum::http::StatusCode::NO_CONTENT }),
+        )
         .nest("/api", api)
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn_with_state(
