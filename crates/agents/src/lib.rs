@@ -32,7 +32,7 @@ use threatscribe_model::{AgentRole, LlmRun, Model};
 pub use prices::{Price, Prices};
 pub use provider::Wire;
 pub use redact::redact;
-pub use session::{Session, Settings, estimate_tokens};
+pub use session::{Observer, Session, Settings, estimate_tokens};
 
 /// Reads `--llm PROVIDER:MODEL` and the environment into settings. `env` looks up a variable
 /// (the CLI passes `std::env::var`; tests pass their own).
@@ -117,6 +117,7 @@ pub fn settings(
         budget_usd: None,
         prices,
         progress: true,
+        observer: None,
         backoff: Duration::from_secs(1),
         max_wait: Duration::from_secs(120),
     })
@@ -159,6 +160,9 @@ pub struct Outcome {
     /// The model after the architect's additions.
     pub model: Model,
     pub analysis: Analysis,
+    /// The analyst's threats the reviewer kept, as admitted into `analysis`; store them to
+    /// analyse the same model again without calling the LLM.
+    pub proposals: Vec<threatscribe_model::ProposedThreat>,
     pub run: LlmRun,
 }
 
@@ -198,6 +202,7 @@ pub fn analyze(
             price_source: settings.prices.source.clone(),
         },
         analysis,
+        proposals: kept,
     }
 }
 

@@ -17,6 +17,7 @@ use crate::provider::{Prompt, Reply, Turn, Wire, json_in};
 use crate::redact::redact;
 
 /// How to reach the provider and how hard to try.
+#[derive(Clone)]
 pub struct Settings {
     /// As given to `--llm`: `openai:gpt-4o-mini`.
     pub spec: String,
@@ -35,6 +36,9 @@ pub struct Settings {
     pub prices: Prices,
     /// Draw a progress bar on stderr (only where stderr is a terminal).
     pub progress: bool,
+    /// Told after each call: calls done, calls known so far, what the last one was about (the
+    /// web app shows it).
+    pub observer: Option<Observer>,
     /// The first wait before a retry; doubled on each further attempt.
     pub backoff: Duration,
     /// The longest `Retry-After` honoured; a provider asking for more counts as failing.
@@ -50,6 +54,9 @@ impl std::fmt::Debug for Settings {
             .finish_non_exhaustive()
     }
 }
+
+/// Receives (calls done, calls known so far, the last call's role and subject).
+pub type Observer = std::sync::Arc<dyn Fn(u64, u64, &str) + Send + Sync>;
 
 /// One call to make.
 pub struct CallSpec {
@@ -133,6 +140,16 @@ impl<'s> Session<'s> {
         }
     }
 
+    fn observe(&self, last: &str) {
+        if let Some(observer) = &self.settings.observer {
+            observer(
+                self.progress.position(),
+                self.progress.length().unwrap_or(0),
+                last,
+            );
+        }
+    }
+
     pub fn settings(&self) -> &Settings {
         self.settings
     }
@@ -169,6 +186,7 @@ impl<'s> Session<'s> {
             return Vec::new();
         }
         self.progress.inc_length(specs.len() as u64);
+        self.observe("");
         let admitted: Vec<(u32, Admission)> = {
             let mut state = self.lock();
             specs
@@ -194,6 +212,7 @@ impl<'s> Session<'s> {
                             .lock()
                             .unwrap_or_else(std::sync::PoisonError::into_inner) = value;
                         self.progress.inc(1);
+                        self.observe(&format!("{} {}", spec.role.as_str(), spec.subject));
                     }
                 });
             }

@@ -5,6 +5,9 @@
 
 #[path = "support/server.rs"]
 mod server;
+// The web app's LLM test uses part of the fake provider.
+#[allow(dead_code)]
+mod support;
 
 use serde_json::{Value, json};
 use server::Server;
@@ -421,4 +424,128 @@ fn beyond_loopback_a_token_is_generated_and_the_login_page_sets_a_session() {
     assert!(page.body.contains("Log out"));
     let stale = answer(agent.get(&server.at("/")).header("cookie", &cookie).call());
     assert_eq!(stale.status, 303, "the pre-login session does not log in");
+}
+
+/// A provider that adds one threat on the web application and keeps whatever is proposed,
+/// slowly enough that the progress page shows.
+fn slow_provider() -> support::fake_llm::FakeProvider {
+    use support::fake_llm::Answer;
+    support::fake_llm::FakeProvider::start(|seen, _| {
+        let answer = match seen.role() {
+            "architect" => json!({"elements": [], "flows": [], "properties": []}),
+            "analyst" if seen.targets() == "web-application" => json!({"threats": [{
+                "target": "web-application", "stride": "tampering",
+                "title": "Post authorship forged by editing the author field of the post form",
+                "description": "The post form could carry the author id; a user who edits it publishes under another name.",
+                "mitigation": "Take the author from current_user in the view, never from the submitted form.",
+                "likelihood": "medium", "impact": "medium", "cwe": ["CWE-639"],
+                "rationale": "Users create posts through Flask forms."
+            }]}),
+            "analyst" => json!({"threats": []}),
+            "reviewer" => {
+                let ids = seen.schema()["properties"]["verdicts"]["items"]["properties"]["proposal"]["enum"].clone();
+                json!({"verdicts": ids.as_array().unwrap().iter().map(|id| json!({"proposal": id, "verdict": "keep", "finding": "", "reason": "specific"})).collect::<Vec<_>>()})
+            }
+            _ => {
+                json!({"executive_summary": "A Flask blog; fix WEB001@web-application first.", "discussion": "Queries first."})
+            }
+        };
+        Answer::Slow(
+            std::time::Duration::from_millis(150),
+            Box::new(Answer::Json(answer)),
+        )
+    })
+}
+
+#[test]
+fn with_llm_agents_pages_show_their_progress_and_reports_their_findings() {
+    let provider = slow_provider();
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(
+        &dir.path().join("app.sqlite"),
+        &[
+            "--llm",
+            "ollama:llama3.1",
+            "--llm-base-url",
+            &provider.url,
+            "--no-llm-cache",
+        ],
+    );
+    // Scripts wait for the whole analysis.
+    let created = send(
+        "POST",
+        &server.at("/api/models"),
+        None,
+        &json!({"name": "Blog", "input": blog()}),
+    );
+    assert_eq!(created.status, 201, "{}", created.body);
+    let report = get(&server.at("/api/models/1/versions/1/report"), None).json();
+    let added: Vec<&Value> = report["threats"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["source"] == "llm:llama3.1")
+        .collect();
+    assert_eq!(added.len(), 1, "{}", report["llm"]);
+    assert_eq!(
+        report["usage"]["calls"].as_u64().unwrap(),
+        provider.seen().len() as u64
+    );
+    assert!(
+        get(
+            &server.at("/api/models/1/versions/1/report?format=md"),
+            None
+        )
+        .body
+        .contains("### Summary by the writer agent")
+    );
+
+    // Pages go through a progress page that leads to the analysis.
+    let start = get(&server.at("/"), None);
+    let cookie = start.headers["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let csrf = start
+        .body
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let agent = agent();
+    let posted = answer(
+        agent
+            .post(&server.at("/models"))
+            .header("cookie", &cookie)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .send(&format!(
+                "csrf={csrf}&name=Blog&input=A+Flask+blog+on+AWS+EC2+with+a+MySQL+database."
+            )),
+    );
+    assert_eq!(posted.status, 303, "{}", posted.body);
+    let job = posted.headers["location"].to_str().unwrap().to_owned();
+    assert!(job.starts_with("/jobs/"));
+    let mut saw_progress = false;
+    let started = std::time::Instant::now();
+    let done = loop {
+        let page = answer(agent.get(&server.at(&job)).header("cookie", &cookie).call());
+        if page.status == 303 {
+            break page.headers["location"].to_str().unwrap().to_owned();
+        }
+        assert_eq!(page.status, 200, "{}", page.body);
+        saw_progress |= page.body.contains("<progress") && page.headers.contains_key("refresh");
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "the job never finished"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    assert!(saw_progress, "the progress page was shown");
+    assert_eq!(done, "/models/1/versions/2");
 }

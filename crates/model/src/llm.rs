@@ -32,7 +32,9 @@ pub struct ProposedThreat {
 }
 
 /// Which agent a call or message belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum AgentRole {
     Architect,
@@ -55,7 +57,7 @@ impl AgentRole {
 }
 
 /// One request to a provider and what it cost, as the provider reported it.
-#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct CallRecord {
     /// 1-based, in the order the calls were prepared.
     pub n: u32,
@@ -77,7 +79,7 @@ pub struct CallRecord {
 }
 
 /// One message of the conversation, as sent or received, with secrets redacted.
-#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Message {
     /// The call it belongs to.
     pub call: u32,
@@ -88,7 +90,7 @@ pub struct Message {
 }
 
 /// The writer's prose, checked against the findings it cites.
-#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Narrative {
     pub executive_summary: String,
     pub discussion: String,
@@ -97,13 +99,13 @@ pub struct Narrative {
 }
 
 /// Everything an LLM-backed run did.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct LlmRun {
     /// `openai:gpt-4o-mini`, as given to `--llm`.
     pub provider: String,
     pub calls: Vec<CallRecord>,
     pub messages: Vec<Message>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub narrative: Option<Narrative>,
     /// Things that went wrong, in words: unreachable provider, budget reached, answers dropped.
     pub problems: Vec<String>,

@@ -82,14 +82,20 @@ pub struct NewVersion {
     pub input: String,
 }
 
-#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Created {
     pub id: i64,
     pub version: i64,
 }
 
-/// Checks, reads and stores a new version. Shared by the API and the start page.
-pub fn add_version(state: &Shared, name: &str, input: &str) -> Result<Created, ApiError> {
+/// Checks, reads and stores a new version, with the LLM agents' additions when they are
+/// configured (`observer` follows their calls). Shared by the API and the start page.
+pub fn add_version(
+    state: &Shared,
+    name: &str,
+    input: &str,
+    observer: Option<threatscribe_agents::Observer>,
+) -> Result<Created, ApiError> {
     let name = name.trim();
     if name.is_empty() {
         return Err(ApiError::bad("`name` is empty: name the model"));
@@ -108,12 +114,43 @@ pub fn add_version(state: &Shared, name: &str, input: &str) -> Result<Created, A
         .reader
         .read(name, input)
         .map_err(|problem| ApiError::bad(format!("the input cannot be read: {problem}")))?;
-    let model_json = serde_json::to_string(&read.model).expect("a model serialises");
+    let (model, llm_json) = match &state.llm {
+        None => (read.model, None),
+        Some(settings) => {
+            let mut settings = settings.clone();
+            settings.observer = observer;
+            settings.progress = false;
+            let today = (state.today)();
+            let outcome = threatscribe_agents::analyze(
+                &settings,
+                input,
+                &read.model,
+                threatscribe_kb::KnowledgeBase::builtin(),
+                Some(&today),
+            );
+            let stored = crate::render::StoredLlm {
+                proposals: outcome.proposals,
+                run: outcome.run,
+            };
+            (
+                outcome.model,
+                Some(serde_json::to_string(&stored).expect("LLM results serialise")),
+            )
+        }
+    };
+    let model_json = serde_json::to_string(&model).expect("a model serialises");
     let mut store = state
         .store
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let (id, version) = store.add_version(name, &read.kind, input, &model_json, None, &now())?;
+    let (id, version) = store.add_version(
+        name,
+        &read.kind,
+        input,
+        &model_json,
+        llm_json.as_deref(),
+        &now(),
+    )?;
     Ok(Created { id, version })
 }
 
@@ -122,10 +159,11 @@ pub async fn create(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let request: NewVersion = body_json(body, state.max_body)?;
-    let created =
-        tokio::task::spawn_blocking(move || add_version(&state, &request.name, &request.input))
-            .await
-            .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))??;
+    let created = tokio::task::spawn_blocking(move || {
+        add_version(&state, &request.name, &request.input, None)
+    })
+    .await
+    .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))??;
     let location = format!(
         "/api/models/{}/versions/{}/report",
         created.id, created.version

@@ -59,6 +59,18 @@ pub struct Config {
     pub max_body: usize,
     /// Today (YYYY-MM-DD), which decides whether tracking decisions have expired.
     pub today: fn() -> String,
+    /// LLM agents that add to every new version's analysis, when configured.
+    pub llm: Option<threatscribe_agents::Settings>,
+}
+
+/// A version being created with the LLM agents, as the progress page shows it.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Job {
+    pub name: String,
+    pub done: u64,
+    pub total: u64,
+    pub last: String,
+    pub result: Option<Result<api::Created, String>>,
 }
 
 /// What every handler shares.
@@ -71,6 +83,9 @@ pub(crate) struct AppState {
     pub hosts: Vec<String>,
     pub max_body: usize,
     pub today: fn() -> String,
+    pub llm: Option<threatscribe_agents::Settings>,
+    /// LLM-backed creations in progress or just finished, by id.
+    pub jobs: Mutex<std::collections::HashMap<String, Job>>,
 }
 
 pub(crate) type Shared = Arc<AppState>;
@@ -96,6 +111,8 @@ pub fn app(config: Config, addr: SocketAddr) -> Result<Router, StoreError> {
         },
         max_body: config.max_body,
         today: config.today,
+        llm: config.llm,
+        jobs: Mutex::default(),
     });
     Ok(router(state))
 }
@@ -116,6 +133,7 @@ fn router(state: Shared) -> Router {
         .route("/models/{id}", get(pages::history))
         .route("/models/{id}/versions/{version}", get(pages::analysis))
         .route("/models/{id}/diff", get(pages::diff))
+        .route("/jobs/{job}", get(pages::job))
         .route("/kb", get(pages::knowledge_base))
         .route("/kb/rules/{id}", get(pages::rule))
         .route("/login", get(pages::login_form).post(pages::login))

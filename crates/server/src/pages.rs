@@ -159,30 +159,141 @@ pub async fn create(
             ),
         );
     }
+    if state.llm.is_some() {
+        return start_job(&state, form.name, form.input);
+    }
     let worker = std::sync::Arc::clone(&state);
     let (name, input) = (form.name.clone(), form.input.clone());
-    let created = tokio::task::spawn_blocking(move || add_version(&worker, &name, &input)).await;
+    let created =
+        tokio::task::spawn_blocking(move || add_version(&worker, &name, &input, None)).await;
     match created {
         Ok(Ok(created)) => Redirect::to(&format!(
             "/models/{}/versions/{}",
             created.id, created.version
         ))
         .into_response(),
-        Ok(Err(error)) => match start_page(
-            &state,
-            &caller,
-            &form.name,
-            &form.input,
-            Some(&error.message),
-        ) {
-            Ok(html) => (error.status, html).into_response(),
-            Err(e) => error_page(&state, &caller, &e),
-        },
+        Ok(Err(error)) => {
+            match start_page(
+                &state,
+                &caller,
+                &form.name,
+                &form.input,
+                Some(&error.message),
+            ) {
+                Ok(html) => (error.status, html).into_response(),
+                Err(e) => error_page(&state, &caller, &e),
+            }
+        }
         Err(e) => error_page(
             &state,
             &caller,
             &ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
         ),
+    }
+}
+
+/// Starts an LLM-backed creation in the background and sends the browser to its progress page.
+fn start_job(state: &Shared, name: String, input: String) -> Response {
+    let id = crate::auth::generate_token()[..24].to_owned();
+    {
+        let mut jobs = state
+            .jobs
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        // Finished jobs are kept for their page; past a few hundred the oldest results go.
+        if jobs.len() > 500 {
+            jobs.retain(|_, job| job.result.is_none());
+        }
+        jobs.insert(
+            id.clone(),
+            crate::Job {
+                name: name.clone(),
+                ..crate::Job::default()
+            },
+        );
+    }
+    let worker = std::sync::Arc::clone(state);
+    let job = id.clone();
+    let observer: threatscribe_agents::Observer = {
+        let worker = std::sync::Arc::clone(state);
+        let job = id.clone();
+        std::sync::Arc::new(move |done, total, last: &str| {
+            if let Some(entry) = worker
+                .jobs
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .get_mut(&job)
+            {
+                entry.done = done;
+                entry.total = total;
+                last.clone_into(&mut entry.last);
+            }
+        })
+    };
+    tokio::task::spawn_blocking(move || {
+        let result = add_version(&worker, &name, &input, Some(observer)).map_err(|e| e.message);
+        if let Some(entry) = worker
+            .jobs
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get_mut(&job)
+        {
+            entry.result = Some(result);
+        }
+    });
+    Redirect::to(&format!("/jobs/{id}")).into_response()
+}
+
+/// The progress of an LLM-backed creation; it reloads itself each second (a meta refresh: the
+/// app runs no inline script) and leads to the analysis when done.
+pub async fn job(
+    State(state): State<Shared>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Response {
+    let Some(job) = state
+        .jobs
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .get(&id)
+        .cloned()
+    else {
+        return error_page(
+            &state,
+            &caller,
+            &ApiError::new(StatusCode::NOT_FOUND, "no such analysis in progress"),
+        );
+    };
+    match job.result {
+        Some(Ok(created)) => Redirect::to(&format!(
+            "/models/{}/versions/{}",
+            created.id, created.version
+        ))
+        .into_response(),
+        Some(Err(problem)) => match start_page(&state, &caller, &job.name, "", Some(&problem)) {
+            Ok(html) => (StatusCode::BAD_REQUEST, html).into_response(),
+            Err(e) => error_page(&state, &caller, &e),
+        },
+        None => {
+            let body = format!(
+                r#"<h1>Analysing {}</h1><p>The built-in analysis is done; the LLM agents are adding to it.</p><p><progress id="progress" max="{}" value="{}"></progress> {} of {} calls{}</p><p class="muted">This page refreshes itself and opens the analysis when it is ready.</p>"#,
+                esc(&job.name),
+                job.total.max(1),
+                job.done,
+                job.done,
+                job.total,
+                if job.last.is_empty() {
+                    String::new()
+                } else {
+                    format!(" · last: {}", esc(&job.last))
+                }
+            );
+            let mut response = page(&state, &caller, "Analysing", &body).into_response();
+            response
+                .headers_mut()
+                .insert("refresh", axum::http::HeaderValue::from_static("1"));
+            response
+        }
     }
 }
 

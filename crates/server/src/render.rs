@@ -4,7 +4,7 @@
 use axum::http::StatusCode;
 use threatscribe_engine::{Analysis, analyze_with};
 use threatscribe_kb::KnowledgeBase;
-use threatscribe_model::{Model, ProposedThreat};
+use threatscribe_model::{LlmRun, Model, ProposedThreat};
 use threatscribe_report::{Csv, Json, Markdown, Render, Report, Sarif, Source};
 
 use crate::Shared;
@@ -15,6 +15,8 @@ use crate::api::ApiError;
 #[derive(serde::Serialize, serde::Deserialize)]
 pub struct StoredLlm {
     pub proposals: Vec<ProposedThreat>,
+    /// The calls, their usage and cost, the messages and the writer's prose.
+    pub run: LlmRun,
 }
 
 /// A version analysed, with what the reports need.
@@ -22,6 +24,7 @@ pub struct Analysed {
     pub name: String,
     pub analysis: Analysis,
     pub source: Source,
+    pub llm: Option<LlmRun>,
 }
 
 impl Analysed {
@@ -30,7 +33,7 @@ impl Analysed {
         Report {
             analysis: &self.analysis,
             source: &self.source,
-            llm: None,
+            llm: self.llm.as_ref(),
             knowledge_base: (kb.rules.len(), kb.controls.len(), kb.catalog.len()),
             baseline: None,
         }
@@ -61,12 +64,14 @@ pub fn analysed(state: &Shared, id: i64, version: i64) -> Result<Analysed, ApiEr
             format!("stored model unreadable: {e}"),
         )
     })?;
-    let proposals = stored
+    let (proposals, llm) = match stored
         .llm_json
         .as_deref()
         .and_then(|j| serde_json::from_str::<StoredLlm>(j).ok())
-        .map(|l| l.proposals)
-        .unwrap_or_default();
+    {
+        Some(stored) => (stored.proposals, Some(stored.run)),
+        None => (Vec::new(), None),
+    };
     model.tracking.extend(tracking);
     let read = state.reader.read(&summary.name, &stored.input).ok();
     let source = Source {
@@ -85,6 +90,7 @@ pub fn analysed(state: &Shared, id: i64, version: i64) -> Result<Analysed, ApiEr
         name: summary.name,
         analysis,
         source,
+        llm,
     })
 }
 

@@ -34,6 +34,9 @@ pub struct Args {
     /// The largest request body, in MiB.
     #[arg(long, value_name = "MIB", default_value_t = 8)]
     pub max_body_mib: usize,
+    /// LLM agents add to the analysis of every new version (the pages show their progress).
+    #[command(flatten)]
+    pub llm: crate::llm::LlmArgs,
 }
 
 /// Reads inputs for the web app exactly as `analyze` reads files.
@@ -66,6 +69,12 @@ fn describe(error: &CliError) -> String {
 }
 
 pub fn run(args: &Args) -> Result<(), CliError> {
+    if args.llm.dry_run || args.llm.llm_required {
+        return Err(CliError::Unusable(
+            "--dry-run and --llm-required apply to analyze and init, not to serve".into(),
+        ));
+    }
+    let llm = args.llm.settings(true)?;
     let db = if let Some(path) = &args.db {
         path.clone()
     } else {
@@ -107,6 +116,7 @@ pub fn run(args: &Args) -> Result<(), CliError> {
             reader: Arc::new(CliReader),
             max_body: args.max_body_mib.max(1) * 1024 * 1024,
             today: crate::clock::today,
+            llm,
         };
         let app = threatscribe_server::app(config, addr)
             .map_err(|e| CliError::Unusable(format!("{}: {e}", db.display())))?;
