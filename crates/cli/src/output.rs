@@ -9,20 +9,32 @@ use crate::error::CliError;
 /// Writes `bytes` to `path` through a temporary file in the same directory and a rename, or to
 /// stdout when `path` is `None` or `-`.
 pub fn write(path: Option<&Path>, bytes: &[u8]) -> Result<(), CliError> {
+    write_with(path, &mut |out| out.write_all(bytes))
+}
+
+/// Like `write`, but `produce` writes the content itself, through a buffer: a large report
+/// streams to its file instead of being held in memory first.
+pub fn write_with(
+    path: Option<&Path>,
+    produce: &mut dyn FnMut(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> Result<(), CliError> {
     match path {
-        None => write_stdout(bytes),
-        Some(p) if p.as_os_str() == "-" => write_stdout(bytes),
+        None => write_stdout(produce),
+        Some(p) if p.as_os_str() == "-" => write_stdout(produce),
         // A device or pipe (`/dev/null`, `/dev/stdout`, a FIFO) is written to, never replaced.
         Some(path) if path.exists() && !path.is_file() && !path.is_dir() => {
             let fail = |source| CliError::Write {
                 path: path.to_path_buf(),
                 source,
             };
-            let mut file = std::fs::OpenOptions::new()
+            let file = std::fs::OpenOptions::new()
                 .write(true)
                 .open(path)
                 .map_err(fail)?;
-            file.write_all(bytes).map_err(fail)
+            let mut buffered = std::io::BufWriter::with_capacity(BUFFER, file);
+            produce(&mut buffered)
+                .and_then(|()| buffered.flush())
+                .map_err(fail)
         }
         Some(path) => {
             let directory = path
@@ -42,7 +54,12 @@ pub fn write(path: Option<&Path>, bytes: &[u8]) -> Result<(), CliError> {
                     .set_permissions(std::fs::Permissions::from_mode(0o644))
                     .map_err(fail)?;
             }
-            file.write_all(bytes).map_err(fail)?;
+            {
+                let mut buffered = std::io::BufWriter::with_capacity(BUFFER, file.as_file_mut());
+                produce(&mut buffered)
+                    .and_then(|()| buffered.flush())
+                    .map_err(fail)?;
+            }
             file.as_file().sync_all().map_err(fail)?;
             file.persist(path).map_err(|e| fail(e.error))?;
             Ok(())
@@ -50,9 +67,14 @@ pub fn write(path: Option<&Path>, bytes: &[u8]) -> Result<(), CliError> {
     }
 }
 
-fn write_stdout(bytes: &[u8]) -> Result<(), CliError> {
-    let mut stdout = std::io::stdout().lock();
-    match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
+/// Large enough that a report is written in few system calls.
+const BUFFER: usize = 1 << 20;
+
+fn write_stdout(
+    produce: &mut dyn FnMut(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> Result<(), CliError> {
+    let mut stdout = std::io::BufWriter::with_capacity(BUFFER, std::io::stdout().lock());
+    match produce(&mut stdout).and_then(|()| stdout.flush()) {
         // A closed pipe (`| head`) is the reader's choice, not a failure.
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         Err(source) => Err(CliError::Write {

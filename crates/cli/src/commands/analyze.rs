@@ -189,9 +189,9 @@ pub fn run(args: &Args) -> Result<(), CliError> {
             source,
         })?;
         for format in OutputFormat::ALL {
-            output::write(
+            output::write_with(
                 Some(&dir.join(format!("report.{}", format.extension()))),
-                &render(format, &report)?,
+                &mut |out| render(format, &report, out),
             )?;
         }
         for (name, diagram) in [
@@ -215,7 +215,9 @@ pub fn run(args: &Args) -> Result<(), CliError> {
                 .and_then(OutputFormat::from_extension)
         })
         .unwrap_or(OutputFormat::Md);
-    output::write(args.output.as_deref(), &render(format, &report)?)?;
+    output::write_with(args.output.as_deref(), &mut |out| {
+        render(format, &report, out)
+    })?;
     finish(args, &report, llm_failure)
 }
 
@@ -304,20 +306,18 @@ fn gate(args: &Args, report: &Report<'_>) -> Result<(), CliError> {
     })
 }
 
-fn render(format: OutputFormat, report: &Report<'_>) -> Result<Vec<u8>, CliError> {
-    let mut bytes = Vec::new();
-    let rendered = match format {
-        OutputFormat::Md => Markdown.render(report, &mut bytes),
-        OutputFormat::Html => Html.render(report, &mut bytes),
-        OutputFormat::Json => Json.render(report, &mut bytes),
-        OutputFormat::Sarif => Sarif.render(report, &mut bytes),
-        OutputFormat::Csv => Csv.render(report, &mut bytes),
-    };
-    rendered.map_err(|source| CliError::Write {
-        path: "report".into(),
-        source,
-    })?;
-    Ok(bytes)
+fn render(
+    format: OutputFormat,
+    report: &Report<'_>,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    match format {
+        OutputFormat::Md => Markdown.render(report, out),
+        OutputFormat::Html => Html.render(report, out),
+        OutputFormat::Json => Json.render(report, out),
+        OutputFormat::Sarif => Sarif.render(report, out),
+        OutputFormat::Csv => Csv.render(report, out),
+    }
 }
 
 fn draw(format: DiagramFormat, analysis: &threatscribe_engine::Analysis) -> String {
