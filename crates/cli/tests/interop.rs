@@ -440,3 +440,54 @@ fn otm_export_then_import_gives_the_same_model_and_findings() {
         }
     }
 }
+
+#[test]
+fn tm_bom_export_then_import_gives_the_same_model_and_findings() {
+    for input in round_trip_inputs() {
+        let dir = tempfile::tempdir().unwrap();
+        let tmbom = dir.path().join("model.tmbom.json");
+        let exported = export(&input, "tm-bom", &tmbom);
+        assert_eq!(
+            exported["$schema"],
+            "https://github.com/OWASP/www-project-threat-model-library/blob/v1.0.1/threat-model.schema.json"
+        );
+        let original = report(&input);
+        let back = report(tmbom.to_str().unwrap());
+        assert_eq!(back["source"]["kind"], "TM-BOM file");
+        assert_same_model_and_findings(&input, &original, &back);
+        // Every finding is a threat, and its controls carry its status.
+        let findings = original["threats"].as_array().unwrap();
+        assert_eq!(
+            exported["threats"].as_array().unwrap().len(),
+            findings.len()
+        );
+        let controls = exported["controls"].as_array().unwrap();
+        for finding in findings {
+            let name = finding["id"]
+                .as_str()
+                .unwrap()
+                .to_ascii_lowercase()
+                .replace('@', "-");
+            let expected = match finding["status"].as_str().unwrap() {
+                "open" => "suggested",
+                "in-progress" => "scheduled",
+                "mitigated" => "active",
+                "transferred" => "assumed",
+                _ => "wont_do",
+            };
+            let own: Vec<&Value> = controls
+                .iter()
+                .filter(|c| c["threats"] == serde_json::json!([name]))
+                .collect();
+            assert_eq!(
+                own.len(),
+                finding["mitigations"].as_array().unwrap().len(),
+                "{input}: {name}"
+            );
+            assert!(
+                own.iter().all(|c| c["status"] == expected),
+                "{input}: {name}"
+            );
+        }
+    }
+}

@@ -15,6 +15,7 @@
 mod cyclonedx;
 mod export_otm;
 mod export_threat_dragon;
+mod export_tmbom;
 mod otm;
 mod pytm;
 mod threagile;
@@ -23,6 +24,7 @@ mod tmbom;
 
 pub use export_otm::export_otm;
 pub use export_threat_dragon::export_threat_dragon;
+pub use export_tmbom::export_tmbom;
 use serde_json::Value;
 
 /// A format threatscribe can import.

@@ -18,6 +18,10 @@ pub enum Target {
     /// OWASP Threat Dragon v2 JSON: one STRIDE diagram laid out as threatscribe draws it, with
     /// every finding on its element or flow.
     ThreatDragon,
+    /// TM-BOM JSON, the OWASP Threat Model Library's schema (v1.0.1): trust zones, actors,
+    /// components, data stores, data sets and flows, and every finding as a threat with its
+    /// controls (their status is the finding's) and its risk rating.
+    TmBom,
 }
 
 /// Analyse a model and write it, with its findings, in another tool's format.
@@ -48,6 +52,7 @@ pub fn run(args: &Args) -> Result<(), CliError> {
     let analysis = analyze_on(&parsed.model, kb, Some(&today));
     let value = match args.to {
         Target::Otm => threatscribe_interop::export_otm(&analysis.model, &analysis.threats),
+        Target::TmBom => threatscribe_interop::export_tmbom(&analysis.model, &analysis.threats),
         Target::ThreatDragon => {
             let (elements, boundaries) = threatscribe_report::placements(&analysis);
             threatscribe_interop::export_threat_dragon(
