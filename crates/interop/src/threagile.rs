@@ -197,6 +197,7 @@ pub(crate) fn import(value: &Value) -> Result<Value, ImportError> {
         .map(|(_, _, boundary)| boundary)
         .collect();
     describe_gaps(value, &mut notes);
+    let tracking = risk_tracking(value, &asset_id, &mut notes);
     Ok(json!({
         "name": value.get("title").and_then(Value::as_str).unwrap_or("Imported Threagile model"),
         "elements": elements,
@@ -205,7 +206,116 @@ pub(crate) fn import(value: &Value) -> Result<Value, ImportError> {
         "data_assets": data_assets,
         "assumptions": notes.assumptions,
         "questions": notes.questions,
+        "tracking": tracking,
     }))
+}
+
+/// The threatscribe rules that mean the same as a Threagile risk category, and whether they
+/// are about flows (whose ids a Threagile risk id does not carry).
+fn rules_for(category: &str) -> (&'static [&'static str], bool) {
+    match category {
+        "sql-nosql-injection" => (&["WEB001", "DB004"], false),
+        "cross-site-scripting" => (&["WEB002"], false),
+        "cross-site-request-forgery" => (&["WEB003"], false),
+        "ldap-injection" => (&["AUTH010"], false),
+        "path-traversal" => (&["WEB014"], false),
+        "untrusted-deserialization" => (&["WEB018"], false),
+        "server-side-request-forgery" => (&["WEB019"], false),
+        "unencrypted-asset" => (&["CLOUD004", "DB002"], false),
+        "missing-authentication" => (
+            &["DB005", "CACHE001", "MSG001", "CLOUD009", "LLM016"],
+            false,
+        ),
+        "missing-authentication-second-factor" => (&["WEB013"], false),
+        "container-baseimage-backdooring" => (&["KUBE007"], false),
+        "accidental-secret-leak" => (&["WEB020"], false),
+        "unencrypted-communication" => (
+            &[
+                "WEB012", "DB001", "CACHE002", "CLOUD003", "MSG003", "KUBE008",
+            ],
+            true,
+        ),
+        _ => (&[], false),
+    }
+}
+
+/// Threagile's `risk_tracking` as our tracking entries, for the categories one of our rules
+/// covers. A risk id is `category@asset@...` with `*` for any: the assets it names (that are
+/// ours) become targets, and one with only wildcards covers the rule everywhere. Statuses map
+/// one to one; `unchecked` is no decision. What cannot be carried over is said in the
+/// assumptions.
+fn risk_tracking(
+    value: &Value,
+    asset_id: &dyn Fn(&str) -> Option<String>,
+    notes: &mut Notes,
+) -> Vec<Value> {
+    let mut carried = Vec::new();
+    let mut left = Vec::new();
+    for (risk, t) in entries(value, "risk_tracking") {
+        let mut parts = risk.split('@');
+        let category = parts.next().unwrap_or_default();
+        let named: Vec<&str> = parts.filter(|p| *p != "*" && !p.is_empty()).collect();
+        let status = match text(t, "status") {
+            "unchecked" | "" => continue,
+            "in-discussion" => "open",
+            "accepted" => "accepted",
+            "in-progress" => "in-progress",
+            "mitigated" => "mitigated",
+            "false-positive" => "false-positive",
+            other => {
+                left.push(format!("{risk} (status `{other}` unknown)"));
+                continue;
+            }
+        };
+        let (rules, on_flows) = rules_for(category);
+        let targets: Vec<String> = if named.is_empty() {
+            vec!["*".to_owned()]
+        } else if on_flows {
+            Vec::new()
+        } else {
+            named.iter().filter_map(|a| asset_id(a)).collect()
+        };
+        if rules.is_empty() || targets.is_empty() {
+            left.push(format!("{risk} ({status})"));
+            continue;
+        }
+        let justification = match one_line(text(t, "justification")) {
+            j if !j.is_empty() => j,
+            _ if matches!(status, "accepted" | "false-positive") => {
+                format!("Marked {status} in the Threagile file, without a justification.")
+            }
+            _ => String::new(),
+        };
+        for rule in rules {
+            for target in &targets {
+                let mut entry = json!({"threat": format!("{rule}@{target}"), "status": status});
+                for (key, field) in [
+                    ("justification", justification.as_str()),
+                    ("owner", text(t, "checked_by")),
+                    ("ticket", text(t, "ticket")),
+                    ("date", text(t, "date")),
+                ] {
+                    if !field.is_empty() {
+                        entry[key] = json!(one_line(field));
+                    }
+                }
+                carried.push(entry);
+            }
+        }
+    }
+    if !carried.is_empty() {
+        notes.assumptions.push(format!(
+            "Threagile's risk tracking became {} tracking entries on the threatscribe rules that mean the same (a risk id with only wildcards covers the rule on every target); entries that match none of our findings are listed with the analysis's tracking notes.",
+            carried.len()
+        ));
+    }
+    if !left.is_empty() {
+        notes.assumptions.push(format!(
+            "Threagile risks tracked in the file but not carried over (no threatscribe rule means the same, or the risk names a communication link, which our flows do not share ids with): {}. Record decisions on our findings with a tracking file (--tracking).",
+            left.join("; ")
+        ));
+    }
+    carried
 }
 
 /// Trust boundaries as (id, member asset ids, model-file boundary), parents from
@@ -388,17 +498,6 @@ fn describe_gaps(value: &Value, notes: &mut Notes) {
         notes.assumptions.push(format!(
             "Shared runtimes are not modelled, so a compromise of one tenant is not traced to its neighbours: {}.",
             runtimes.join("; ")
-        ));
-    }
-    let tracking: Vec<String> = entries(value, "risk_tracking")
-        .iter()
-        .map(|(risk, t)| format!("{risk} ({})", text(t, "status")))
-        .collect();
-    if !tracking.is_empty() {
-        notes.assumptions.push(format!(
-            "The file tracks {} Threagile risk(s), which key on Threagile's own rules and are not carried over: {}. Record decisions on our findings with a tracking file (--tracking).",
-            tracking.len(),
-            tracking.join("; ")
         ));
     }
     let individual: Vec<String> = entries(value, "individual_risk_categories")

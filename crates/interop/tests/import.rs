@@ -328,7 +328,12 @@ fn threagile_example_keeps_assets_links_and_nested_boundaries() {
     assert!(mentions(
         &model,
         "assumptions",
-        "tracks 6 Threagile risk(s)"
+        "risk tracking became 5 tracking entries"
+    ));
+    assert!(mentions(
+        &model,
+        "assumptions",
+        "not carried over (no threatscribe rule means the same"
     ));
     assert!(mentions(
         &model,
@@ -340,6 +345,40 @@ fn threagile_example_keeps_assets_links_and_nested_boundaries() {
         &model,
         "questions",
         "How are the admin clients managed"
+    ));
+}
+
+#[test]
+fn threagile_risk_tracking_becomes_tracking_on_the_rules_that_mean_the_same() {
+    let model = threagile("example-threagile.yaml");
+    let tracking = model["tracking"].as_array().unwrap();
+    let entry = |threat: &str| {
+        tracking
+            .iter()
+            .find(|t| t["threat"] == threat)
+            .unwrap_or_else(|| panic!("no entry for {threat}: {tracking:?}"))
+    };
+    // untrusted-deserialization@erp-system: accepted, with who, ticket and date.
+    let accepted = entry("WEB018@erp-system");
+    assert_eq!(accepted["status"], "accepted");
+    assert_eq!(accepted["justification"], "Risk accepted as tolerable");
+    assert_eq!(accepted["owner"], "John Doe");
+    assert_eq!(accepted["ticket"], "XYZ-1234");
+    assert_eq!(accepted["date"], "2020-01-04");
+    // A risk id with only wildcards covers the rule everywhere; one category may be two rules.
+    assert_eq!(entry("DB002@*")["status"], "mitigated");
+    assert_eq!(entry("CLOUD004@*")["status"], "mitigated");
+    assert_eq!(entry("AUTH010@ldap-auth-server")["status"], "mitigated");
+    // Categories without an equivalent rule are not invented.
+    assert!(
+        !tracking
+            .iter()
+            .any(|t| t["threat"].as_str().unwrap().contains("hardening"))
+    );
+    assert!(mentions(
+        &model,
+        "assumptions",
+        "missing-hardening@* (mitigated)"
     ));
 }
 
