@@ -401,6 +401,17 @@ fn asset_to_element(
         }
         None => {}
     }
+    // `serialization` among the formats an asset accepts is a native object serialization
+    // format (Java serialization and the like), which is what our deserialization rule means.
+    if kind == "process"
+        && strings(asset, "data_formats_accepted")
+            .iter()
+            .any(|f| f == "serialization")
+    {
+        let mut tags: Vec<Value> = element["tags"].as_array().cloned().unwrap_or_default();
+        tags.push(json!("object-deserialization"));
+        element["tags"] = json!(tags);
+    }
     element["properties"] = asset_properties(asset, kind);
     if asset.get("out_of_scope").and_then(Value::as_bool) == Some(true) {
         notes.out_of_scope.push(name.to_owned());

@@ -286,10 +286,11 @@ fn threagile_example_keeps_assets_links_and_nested_boundaries() {
         element(&model, "contract-file-server")["properties"]["encrypted_at_rest"],
         false
     );
-    // Categories become tags only where one means the same; the rest become a question.
+    // Categories become tags only where one means the same; the rest become a question. Jenkins
+    // also accepts `serialization`.
     assert_eq!(
         element(&model, "jenkins-build-server")["tags"],
-        serde_json::json!(["ci-cd"])
+        serde_json::json!(["ci-cd", "object-deserialization"])
     );
     assert!(element(&model, "erp-system").get("tags").is_none());
     assert!(mentions(&model, "questions", "Backoffice ERP System (erp)"));
@@ -358,6 +359,19 @@ fn threagile_risk_tracking_becomes_tracking_on_the_rules_that_mean_the_same() {
             .find(|t| t["threat"] == threat)
             .unwrap_or_else(|| panic!("no entry for {threat}: {tracking:?}"))
     };
+    // The ERP system accepts `serialization`: our deserialization rule applies to it.
+    let erp = model["elements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["id"] == "erp-system")
+        .unwrap();
+    assert!(
+        erp["tags"]
+            .as_array()
+            .unwrap()
+            .contains(&serde_json::json!("object-deserialization"))
+    );
     // untrusted-deserialization@erp-system: accepted, with who, ticket and date.
     let accepted = entry("WEB018@erp-system");
     assert_eq!(accepted["status"], "accepted");
