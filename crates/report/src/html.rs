@@ -44,7 +44,7 @@ impl Html {
 }
 
 /// Escapes text for HTML element content and double-quoted attributes.
-fn esc(text: &str) -> String {
+pub fn esc(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

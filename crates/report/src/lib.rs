@@ -27,9 +27,9 @@ use threatscribe_engine::Analysis;
 
 pub use csv::Csv;
 pub use diagram::mermaid;
-pub use diff::{Diff, Version};
+pub use diff::{Diff, ThreatRef, Version};
 pub use dot::dot;
-pub use html::{Html, LiveHtml, REPORT_SCRIPT};
+pub use html::{Html, LiveHtml, REPORT_SCRIPT, esc as escape_html};
 pub use json::{Json, report_schema};
 pub use markdown::Markdown;
 pub use sarif::Sarif;

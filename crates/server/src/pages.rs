@@ -10,28 +10,12 @@ use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use threatscribe_kb::KnowledgeBase;
-use threatscribe_report::LiveHtml;
+use threatscribe_report::{LiveHtml, escape_html as esc};
 
 use crate::Shared;
 use crate::api::{ApiError, add_version, diff_of};
 use crate::auth::{COOKIE, Caller, session_cookie};
 use crate::render::{Format, analysed};
-
-/// Escapes text for HTML content and double-quoted attributes.
-pub fn esc(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 /// The app's navigation bar; the logout button only where a token is in use.
 fn nav(state: &Shared, caller: &Caller) -> String {
@@ -514,10 +498,8 @@ fn diff_findings(diff: &threatscribe_report::Diff) -> String {
         out
     };
     let named = |id: &str, title: &str| format!("{}<br><code>{}</code>", esc(title), esc(id));
-    body.push_str(&threat_table(
-        &format!("New findings ({})", diff.new_threats.len()),
-        diff.new_threats
-            .iter()
+    let refs = |list: &[threatscribe_report::ThreatRef]| {
+        list.iter()
             .map(|t| {
                 (
                     named(&t.id, &t.title),
@@ -525,20 +507,15 @@ fn diff_findings(diff: &threatscribe_report::Diff) -> String {
                     t.status.to_string(),
                 )
             })
-            .collect(),
+            .collect()
+    };
+    body.push_str(&threat_table(
+        &format!("New findings ({})", diff.new_threats.len()),
+        refs(&diff.new_threats),
     ));
     body.push_str(&threat_table(
         &format!("Findings gone ({})", diff.resolved_threats.len()),
-        diff.resolved_threats
-            .iter()
-            .map(|t| {
-                (
-                    named(&t.id, &t.title),
-                    t.severity.to_string(),
-                    t.status.to_string(),
-                )
-            })
-            .collect(),
+        refs(&diff.resolved_threats),
     ));
     body.push_str(&threat_table(
         &format!("Findings changed ({})", diff.changed_threats.len()),
