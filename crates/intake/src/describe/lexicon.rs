@@ -268,14 +268,25 @@ impl Lexicon {
     /// Words of five letters or more that no phrase matched but that are one edit (two for long
     /// words) away from a catalog name: "Postgress", "Kubernets", "Djanog".
     fn add_typos(&self, sentence: &str, found: &mut Vec<Mention>) {
-        let mut offset = 0;
-        for word in sentence.split(|c: char| !c.is_ascii_alphanumeric()) {
-            let start = offset;
-            offset += word.len() + 1;
+        // Words are runs of ASCII letters and digits; byte offsets come from the text itself, so
+        // separators of any width (an em dash, a Hebrew point) keep them on char boundaries.
+        let mut words = Vec::new();
+        let mut begun: Option<usize> = None;
+        for (i, c) in sentence.char_indices().chain([(sentence.len(), ' ')]) {
+            match (c.is_ascii_alphanumeric(), begun) {
+                (true, None) => begun = Some(i),
+                (false, Some(start)) => {
+                    words.push((start, i));
+                    begun = None;
+                }
+                _ => {}
+            }
+        }
+        for (start, end) in words {
+            let word = &sentence[start..end];
             if word.len() < 5 || !word.chars().all(|c| c.is_ascii_alphabetic()) {
                 continue;
             }
-            let end = start + word.len();
             if found.iter().any(|m| m.start < end && start < m.end) {
                 continue;
             }
