@@ -106,9 +106,13 @@ impl LlmArgs {
 /// `--dry-run`: the calls, their estimated tokens, and the most they can cost.
 pub fn print_plan(settings: &Settings, calls: &[PlannedCall]) {
     println!(
-        "Dry run with {}: {} calls would be made (none was). Input tokens are estimated from the prompts (about 4 characters a token); output tokens are each call's limit, so costs are upper bounds.",
+        "Dry run with {}: {} would be made (none was). Input tokens are estimated from the prompts (about 4 characters a token); output tokens are each call's limit, so costs are upper bounds.",
         settings.spec,
-        calls.len()
+        if calls.len() == 1 {
+            "1 call".to_owned()
+        } else {
+            format!("{} calls", calls.len())
+        }
     );
     println!(
         "{:<4} {:<10} {:<28} {:>13} {:>14} {:>12}",

@@ -52,3 +52,19 @@ fn a_typo_after_a_multibyte_separator_is_quoted_whole() {
         parsed.model.assumptions
     );
 }
+
+/// The second crash: a hyphenated service name ("…pa-api") right after a two-byte combining mark
+/// (U+0485), and a product name after a two-byte space (U+00A0), were cut inside the character.
+#[test]
+fn names_after_multibyte_characters_are_cut_on_character_boundaries() {
+    let kb = KnowledgeBase::builtin();
+    for text in [
+        "The edge\u{485}ledger-api service stores balances in PostgreSQL.",
+        "Orders go to the\u{a0}Frobnicator database.",
+    ] {
+        assert!(
+            threatscribe_intake::parse_description(text, "t", kb).is_ok(),
+            "{text}"
+        );
+    }
+}

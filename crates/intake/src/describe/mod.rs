@@ -1653,13 +1653,20 @@ fn provider_of(technology: &Technology) -> Option<(&'static str, &'static str)> 
     }
 }
 
+/// The byte offset just after the last character of `text` that `stop` matches (0 when none
+/// does), on a character boundary whatever that character's width.
+fn after_last(text: &str, stop: impl Fn(char) -> bool) -> usize {
+    text.char_indices()
+        .rev()
+        .find(|(_, c)| stop(*c))
+        .map_or(0, |(i, c)| i + c.len_utf8())
+}
+
 /// A capitalised word right before a role noun or descriptor that no catalog entry matched:
 /// "the Frobnicator database" -> "Frobnicator".
 fn unknown_product_before(text: &str, at: usize, earlier: &[Mention]) -> Option<String> {
     let before = text[..at].trim_end();
-    let word_start = before
-        .rfind(|c: char| c.is_whitespace())
-        .map_or(0, |i| i + 1);
+    let word_start = after_last(before, char::is_whitespace);
     let word = &before[word_start..];
     let covered = earlier
         .iter()
@@ -1804,9 +1811,9 @@ fn purpose_name(text: &str, mention: &Mention, earlier: &[Mention], role: &str) 
     let bytes = text.as_bytes();
     // An identifier written as one hyphenated token: "ledger-api", "balance-svc".
     if mention.start > 0 && bytes[mention.start - 1] == b'-' {
-        let start = text[..mention.start]
-            .rfind(|c: char| !(c.is_alphanumeric() || c == '-' || c == '_'))
-            .map_or(0, |i| i + 1);
+        let start = after_last(&text[..mention.start], |c| {
+            !(c.is_alphanumeric() || c == '-' || c == '_')
+        });
         let token = &text[start..mention.end];
         return (token.len() > phrase.len() + 1).then(|| token.to_owned());
     }
