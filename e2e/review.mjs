@@ -57,6 +57,8 @@ try {
   await form.locator('button[type=submit]').click();
   await form.locator('.saved', { hasText: 'saved: accepted' }).waitFor();
   check((await row.locator('span.status').textContent()) === 'accepted', 'the row shows the new status');
+  const detail = page.locator('#findings tr.detail', { has: form });
+  check((await detail.locator('p', { hasText: 'Status:' }).textContent()).includes('accepted (saved'), 'the detail shows the new status');
   await shot('finding-accepted');
 
   // 4. Reload: the decision is stored.

@@ -24,6 +24,11 @@
         row.dataset.status = result[1].status;
         var cell = row.querySelector('span.status');
         if (cell) { cell.textContent = result[1].status; cell.className = 'status ' + result[1].status; }
+        var line = Array.prototype.find.call(form.closest('tr.detail').querySelectorAll('p'), function (p) {
+          var label = p.querySelector('b');
+          return label && label.textContent === 'Status:';
+        });
+        if (line && line.lastChild) { line.lastChild.textContent = ' ' + result[1].status + ' (saved; the residual severity updates on reload).'; }
       }).catch(function (error) { out.textContent = 'not saved: ' + error; });
     });
   });
