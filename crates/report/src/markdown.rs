@@ -154,17 +154,26 @@ fn anchor(threat: &Threat) -> String {
 
 impl Render for Markdown {
     fn render(&self, report: &Report<'_>, out: &mut dyn io::Write) -> io::Result<()> {
+        // Section by section, each written out before the next is built, so a large report is
+        // never held whole in memory.
+        let sections: [&dyn Fn(&mut String); 9] = [
+            &|doc| write_title(doc, report),
+            &|doc| write_summary(doc, report),
+            &|doc| write_results(doc, report.analysis),
+            &|doc| write_diagram(doc, report.analysis),
+            &|doc| write_discussion(doc, report.analysis, report.llm),
+            &|doc| write_assumptions(doc, report.analysis),
+            &|doc| write_appendix(doc, report),
+            &|doc| write_usage(doc, report),
+            &|doc| write_log(doc, report),
+        ];
         let mut doc = String::new();
-        write_title(&mut doc, report);
-        write_summary(&mut doc, report);
-        write_results(&mut doc, report.analysis);
-        write_diagram(&mut doc, report.analysis);
-        write_discussion(&mut doc, report.analysis, report.llm);
-        write_assumptions(&mut doc, report.analysis);
-        write_appendix(&mut doc, report);
-        write_usage(&mut doc, report);
-        write_log(&mut doc, report);
-        out.write_all(doc.as_bytes())
+        for section in sections {
+            doc.clear();
+            section(&mut doc);
+            out.write_all(doc.as_bytes())?;
+        }
+        Ok(())
     }
 }
 
