@@ -61,6 +61,11 @@ impl Analysis {
             .map(|&i| &self.model.elements[i])
     }
 
+    /// Position of an element in `model.elements`, in constant time.
+    pub fn element_index(&self, id: &str) -> Option<usize> {
+        self.index.elements.get(id).copied()
+    }
+
     pub fn flow(&self, id: &str) -> Option<&Flow> {
         self.index.flows.get(id).map(|&i| &self.model.flows[i])
     }
@@ -447,7 +452,6 @@ fn template_values<'a>(
     hit: &Hit<'a>,
     context: &Context<'a>,
 ) -> (Vec<(&'static str, String)>, Vec<&'a str>) {
-    let model = context.model;
     let mut values: Vec<(&'static str, String)> = Vec::new();
     let data: Vec<&str>;
     let mut technologies: Vec<&'a str> = Vec::new();
@@ -476,10 +480,12 @@ fn template_values<'a>(
         let mut peer_data: Vec<&str> = Vec::new();
         for peer in &hit.findings.peers {
             technologies.extend(peer.technologies.iter().map(String::as_str));
-            let between = model.flows.iter().filter(|f| {
-                (f.from == element.id && f.to == peer.id)
-                    || (f.to == element.id && f.from == peer.id)
-            });
+            // The element's own flows, from the context's index: scanning every flow of the
+            // model for each finding made large models quadratic.
+            let between = context
+                .outgoing(element)
+                .filter(|f| f.to == peer.id)
+                .chain(context.incoming(element).filter(|f| f.from == peer.id));
             for asset in between.flat_map(|f| f.data.iter()) {
                 if !peer_data.contains(&asset.as_str()) {
                     peer_data.push(asset);
@@ -893,12 +899,17 @@ fn assumptions(context: &Context<'_>) -> Vec<String> {
 
 fn questions(context: &Context<'_>, threats: &[Threat]) -> Vec<String> {
     let model = context.model;
-    let mut out: Vec<String> = model.questions.clone();
+    let mut out: Vec<String> = Vec::new();
+    // Asked once each, in order; a set keeps that linear on models with many flows.
+    let mut asked: std::collections::HashSet<String> = std::collections::HashSet::new();
     let mut push = |question: String| {
-        if !out.contains(&question) {
+        if asked.insert(question.clone()) {
             out.push(question);
         }
     };
+    for question in &model.questions {
+        push(question.clone());
+    }
     for flow in &model.flows {
         if flow.protocol.is_none() {
             push(format!(

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use threatscribe_kb::KnowledgeBase;
 use threatscribe_model::{
-    BoundaryKind, Classification, Element, ElementKind, Flow, Model, TechGuidance,
+    Boundary, BoundaryKind, Classification, Element, ElementKind, Flow, Model, TechGuidance,
 };
 
 /// Why an element counts as internet-facing, for the assumptions list and rating reasons.
@@ -39,6 +39,8 @@ pub struct Context<'a> {
     exposure: Vec<Option<Exposure>>,
     /// Per element: every tag of the element and of its technologies.
     tags: Vec<Vec<&'a str>>,
+    /// Per element: the boundaries holding it, innermost first.
+    chains: Vec<Vec<&'a Boundary>>,
     controls: HashMap<&'a str, SharedControl>,
 }
 
@@ -116,6 +118,27 @@ impl<'a> Context<'a> {
                 (c.id.as_str(), shared)
             })
             .collect();
+        let boundaries: HashMap<&str, &Boundary> = model
+            .boundaries
+            .iter()
+            .map(|b| (b.id.as_str(), b))
+            .collect();
+        let chains = model
+            .elements
+            .iter()
+            .map(|element| {
+                let mut chain: Vec<&Boundary> = Vec::new();
+                let mut next = element.boundary.as_deref();
+                while let Some(b) = next.and_then(|id| boundaries.get(id)) {
+                    if chain.iter().any(|seen| seen.id == b.id) {
+                        break;
+                    }
+                    chain.push(b);
+                    next = b.parent.as_deref();
+                }
+                chain
+            })
+            .collect();
         let mut context = Context {
             model,
             kb,
@@ -126,6 +149,7 @@ impl<'a> Context<'a> {
             incoming,
             exposure: Vec::new(),
             tags,
+            chains,
         };
         context.exposure = model
             .elements
@@ -155,12 +179,18 @@ impl<'a> Context<'a> {
     /// An element sits on the internet when a boundary holding it is of kind `internet`, or it
     /// is an external entity placed in no boundary at all.
     pub fn on_internet(&self, element: &Element) -> bool {
-        let chain = self.model.boundary_chain(element.boundary.as_deref());
+        let chain = self.boundary_chain(element);
         if chain.is_empty() {
             element.kind == ElementKind::ExternalEntity
         } else {
             chain.iter().any(|b| b.kind == BoundaryKind::Internet)
         }
+    }
+
+    /// The boundaries holding an element, innermost first (as `Model::boundary_chain`, from an
+    /// index built once).
+    pub fn boundary_chain(&self, element: &Element) -> &[&'a Boundary] {
+        &self.chains[self.index(element)]
     }
 
     pub fn control(&self, id: &str) -> Option<&SharedControl> {

@@ -207,7 +207,7 @@ fn evaluate<'a>(
             true
         }
         (Condition::InBoundary(kinds), Subject::Element(e)) => {
-            let chain = context.model.boundary_chain(e.boundary.as_deref());
+            let chain = context.boundary_chain(e);
             let Some(boundary) = chain.iter().find(|b| kinds.contains(&b.kind)) else {
                 return false;
             };

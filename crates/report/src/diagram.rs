@@ -1,6 +1,7 @@
 //! The data flow diagram as a Mermaid flowchart: trust boundaries as nested subgraphs,
 //! element shapes by DFD kind, flows labelled with protocol and data.
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use threatscribe_engine::Analysis;
@@ -33,28 +34,62 @@ fn element_node(index: usize, name: &str, kind: ElementKind) -> String {
     }
 }
 
-fn write_boundary(out: &mut String, model: &Model, boundary: Option<&str>, depth: usize) {
-    let indent = "  ".repeat(depth + 1);
-    for (index, element) in model.elements.iter().enumerate() {
-        if element.boundary.as_deref() == boundary {
-            let _ = writeln!(
-                out,
-                "{indent}{}",
-                element_node(index, &element.name, element.kind)
-            );
+/// Elements and child boundaries by the boundary they sit in (`None`: the top level), as
+/// positions, so nesting is written in one pass over the model.
+struct Nesting<'m> {
+    elements: HashMap<Option<&'m str>, Vec<usize>>,
+    boundaries: HashMap<Option<&'m str>, Vec<usize>>,
+}
+
+impl<'m> Nesting<'m> {
+    fn of(model: &'m Model) -> Self {
+        let mut elements: HashMap<Option<&str>, Vec<usize>> = HashMap::new();
+        for (index, element) in model.elements.iter().enumerate() {
+            elements
+                .entry(element.boundary.as_deref())
+                .or_default()
+                .push(index);
+        }
+        let mut boundaries: HashMap<Option<&str>, Vec<usize>> = HashMap::new();
+        for (index, boundary) in model.boundaries.iter().enumerate() {
+            boundaries
+                .entry(boundary.parent.as_deref())
+                .or_default()
+                .push(index);
+        }
+        Nesting {
+            elements,
+            boundaries,
         }
     }
-    for (index, child) in model.boundaries.iter().enumerate() {
-        if child.parent.as_deref() == boundary {
-            let _ = writeln!(
-                out,
-                "{indent}subgraph b{index}[\"{} ({})\"]",
-                label(&child.name),
-                child.kind
-            );
-            write_boundary(out, model, Some(&child.id), depth + 1);
-            let _ = writeln!(out, "{indent}end");
-        }
+}
+
+fn write_boundary(
+    out: &mut String,
+    model: &Model,
+    nesting: &Nesting<'_>,
+    boundary: Option<&str>,
+    depth: usize,
+) {
+    let indent = "  ".repeat(depth + 1);
+    for &index in nesting.elements.get(&boundary).into_iter().flatten() {
+        let element = &model.elements[index];
+        let _ = writeln!(
+            out,
+            "{indent}{}",
+            element_node(index, &element.name, element.kind)
+        );
+    }
+    for &index in nesting.boundaries.get(&boundary).into_iter().flatten() {
+        let child = &model.boundaries[index];
+        let _ = writeln!(
+            out,
+            "{indent}subgraph b{index}[\"{} ({})\"]",
+            label(&child.name),
+            child.kind
+        );
+        write_boundary(out, model, nesting, Some(&child.id), depth + 1);
+        let _ = writeln!(out, "{indent}end");
     }
 }
 
@@ -62,8 +97,8 @@ fn write_boundary(out: &mut String, model: &Model, boundary: Option<&str>, depth
 pub fn mermaid(analysis: &Analysis) -> String {
     let model = &analysis.model;
     let mut out = String::from("flowchart LR\n");
-    write_boundary(&mut out, model, None, 0);
-    let index_of = |id: &str| model.elements.iter().position(|e| e.id == id);
+    write_boundary(&mut out, model, &Nesting::of(model), None, 0);
+    let index_of = |id: &str| analysis.element_index(id);
     for flow in &model.flows {
         let (Some(from), Some(to)) = (index_of(&flow.from), index_of(&flow.to)) else {
             continue;

@@ -58,7 +58,7 @@ pub fn dot(analysis: &Analysis) -> String {
         quoted(&model.name)
     );
     write_boundary(&mut out, model, None, 0);
-    let index = |id: &str| model.elements.iter().position(|e| e.id == id);
+    let index = |id: &str| analysis.element_index(id);
     for f in &model.flows {
         let (Some(a), Some(b)) = (index(&f.from), index(&f.to)) else {
             continue;

@@ -9,7 +9,7 @@
 
 #![allow(clippy::cast_precision_loss)] // label lengths and counts are small
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 
 use threatscribe_engine::Analysis;
@@ -294,7 +294,7 @@ impl Graph {
                 rank: 0,
             })
             .collect();
-        let index = |id: &str| model.elements.iter().position(|e| e.id == id);
+        let index = |id: &str| analysis.element_index(id);
         let edges = model
             .flows
             .iter()
@@ -357,15 +357,23 @@ impl Graph {
             };
             element_node.push(node);
         }
+        let mut members: HashMap<usize, usize> = HashMap::new();
+        for e in &model.elements {
+            if let Some(b) = top(e.boundary.as_deref()) {
+                *members.entry(b).or_default() += 1;
+            }
+        }
         for (b, &n) in &group_node {
-            let count = model
-                .elements
-                .iter()
-                .filter(|e| top(e.boundary.as_deref()) == Some(*b))
-                .count();
+            let count = members.get(b).copied().unwrap_or(0);
             nodes[n].sublabel = format!("{} ({count} elements)", model.boundaries[*b].kind);
         }
-        let index = |id: &str| model.elements.iter().position(|e| e.id == id);
+        let positions: HashMap<&str, usize> = model
+            .elements
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.id.as_str(), i))
+            .collect();
+        let index = |id: &str| positions.get(id).copied();
         let mut counts: BTreeMap<(usize, usize), usize> = BTreeMap::new();
         for f in &model.flows {
             if let (Some(a), Some(b)) = (index(&f.from), index(&f.to)) {
