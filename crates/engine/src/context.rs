@@ -118,27 +118,7 @@ impl<'a> Context<'a> {
                 (c.id.as_str(), shared)
             })
             .collect();
-        let boundaries: HashMap<&str, &Boundary> = model
-            .boundaries
-            .iter()
-            .map(|b| (b.id.as_str(), b))
-            .collect();
-        let chains = model
-            .elements
-            .iter()
-            .map(|element| {
-                let mut chain: Vec<&Boundary> = Vec::new();
-                let mut next = element.boundary.as_deref();
-                while let Some(b) = next.and_then(|id| boundaries.get(id)) {
-                    if chain.iter().any(|seen| seen.id == b.id) {
-                        break;
-                    }
-                    chain.push(b);
-                    next = b.parent.as_deref();
-                }
-                chain
-            })
-            .collect();
+        let chains = boundary_chains(model);
         let mut context = Context {
             model,
             kb,
@@ -284,4 +264,30 @@ impl<'a> Context<'a> {
     pub fn data_name(&self, id: &'a str) -> &'a str {
         self.model.data_asset(id).map_or(id, |d| d.name.as_str())
     }
+}
+
+/// Per element: the boundaries holding it, innermost first, through an id index (a nesting
+/// cycle, which validation refuses anyway, stops the walk).
+fn boundary_chains(model: &Model) -> Vec<Vec<&Boundary>> {
+    let boundaries: HashMap<&str, &Boundary> = model
+        .boundaries
+        .iter()
+        .map(|b| (b.id.as_str(), b))
+        .collect();
+    model
+        .elements
+        .iter()
+        .map(|element| {
+            let mut chain: Vec<&Boundary> = Vec::new();
+            let mut next = element.boundary.as_deref();
+            while let Some(b) = next.and_then(|id| boundaries.get(id)) {
+                if chain.iter().any(|seen| seen.id == b.id) {
+                    break;
+                }
+                chain.push(b);
+                next = b.parent.as_deref();
+            }
+            chain
+        })
+        .collect()
 }
