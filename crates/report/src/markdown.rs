@@ -1,5 +1,6 @@
 //! The Markdown report: the sections of the reference report, each written from the analysis.
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::io;
 
@@ -479,8 +480,26 @@ fn write_tracking(doc: &mut String, analysis: &Analysis) {
     }
 }
 
-fn describe_element(analysis: &Analysis, element: &Element) -> String {
-    let model = &analysis.model;
+/// Who each element sends to and receives from, by element id, built once per report: scanning
+/// every flow for every element made large models quadratic.
+struct Neighbours<'a> {
+    sends: HashMap<&'a str, Vec<&'a str>>,
+    receives: HashMap<&'a str, Vec<&'a str>>,
+}
+
+impl<'a> Neighbours<'a> {
+    fn of(analysis: &'a Analysis) -> Self {
+        let mut sends: HashMap<&str, Vec<&str>> = HashMap::new();
+        let mut receives: HashMap<&str, Vec<&str>> = HashMap::new();
+        for f in &analysis.model.flows {
+            sends.entry(&f.from).or_default().push(&f.to);
+            receives.entry(&f.to).or_default().push(&f.from);
+        }
+        Neighbours { sends, receives }
+    }
+}
+
+fn describe_element(analysis: &Analysis, neighbours: &Neighbours<'_>, element: &Element) -> String {
     let mut sentence = format!(
         "{} is {} {}",
         text(&element.name),
@@ -514,18 +533,15 @@ fn describe_element(analysis: &Analysis, element: &Element) -> String {
         let _ = write!(sentence, ", built with {}", join_names(&names));
     }
     sentence.push('.');
-    let sends: Vec<String> = model
-        .flows
-        .iter()
-        .filter(|f| f.from == element.id)
-        .map(|f| text(&analysis.target_name(&f.to)))
-        .collect();
-    let receives: Vec<String> = model
-        .flows
-        .iter()
-        .filter(|f| f.to == element.id)
-        .map(|f| text(&analysis.target_name(&f.from)))
-        .collect();
+    let names = |map: &HashMap<&str, Vec<&str>>| -> Vec<String> {
+        map.get(element.id.as_str())
+            .into_iter()
+            .flatten()
+            .map(|id| text(&analysis.target_name(id)))
+            .collect()
+    };
+    let sends = names(&neighbours.sends);
+    let receives = names(&neighbours.receives);
     if !receives.is_empty() {
         let _ = write!(
             sentence,
@@ -632,6 +648,7 @@ fn write_discussion(
             text(&narrative.discussion)
         );
     }
+    let neighbours = Neighbours::of(analysis);
     for (id, threats) in components(analysis) {
         let open: Vec<&&Threat> = threats
             .iter()
@@ -650,7 +667,7 @@ fn write_discussion(
             let _ = writeln!(
                 doc,
                 "{} {} findings, {} open.{worst}\n",
-                describe_element(analysis, element),
+                describe_element(analysis, &neighbours, element),
                 threats.len(),
                 open.len()
             );
