@@ -192,15 +192,7 @@ pub fn analyze(
     let record = session.finish();
     Outcome {
         model,
-        run: LlmRun {
-            provider: settings.spec.clone(),
-            calls: record.calls,
-            messages: record.messages,
-            narrative,
-            problems: record.problems,
-            rejected: record.rejected,
-            price_source: settings.prices.source.clone(),
-        },
+        run: record.into_run(settings, narrative),
         analysis,
         proposals: kept,
     }
@@ -221,15 +213,7 @@ pub fn extend_model(
     (
         outcome.model,
         outcome.notes,
-        LlmRun {
-            provider: settings.spec.clone(),
-            calls: record.calls,
-            messages: record.messages,
-            narrative: None,
-            problems: record.problems,
-            rejected: record.rejected,
-            price_source: settings.prices.source.clone(),
-        },
+        record.into_run(settings, None),
     )
 }
 

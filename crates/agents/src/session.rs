@@ -677,6 +677,25 @@ struct Call<'c> {
     order: usize,
 }
 
+impl Record {
+    /// The run as the report shows it.
+    pub fn into_run(
+        self,
+        settings: &Settings,
+        narrative: Option<threatscribe_model::Narrative>,
+    ) -> threatscribe_model::LlmRun {
+        threatscribe_model::LlmRun {
+            provider: settings.spec.clone(),
+            calls: self.calls,
+            messages: self.messages,
+            narrative,
+            problems: self.problems,
+            rejected: self.rejected,
+            price_source: settings.prices.source.clone(),
+        }
+    }
+}
+
 enum Admission {
     Go,
     Cached(Reply),

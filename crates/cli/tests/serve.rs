@@ -64,6 +64,14 @@ fn send(method: &str, url: &str, token: Option<&str>, body: &Value) -> Answer {
     answer(request.send(&body.to_string()))
 }
 
+/// The session cookie a page set (`name=value`) and the anti-CSRF token in its form.
+fn session_of(page: &Answer) -> (String, String) {
+    let cookie = page.headers["set-cookie"].to_str().unwrap();
+    let cookie = cookie.split(';').next().unwrap().to_owned();
+    let csrf = page.body.split("name=\"csrf\" value=\"").nth(1).unwrap();
+    (cookie, csrf.split('"').next().unwrap().to_owned())
+}
+
 fn blog() -> String {
     include_str!("../../../examples/blog/description.txt").to_owned()
 }
@@ -300,22 +308,7 @@ fn hostile_names_are_escaped_and_pages_need_their_csrf_token() {
 
     // A page's session: its form and API calls need the session's anti-CSRF token.
     let start = get(&server.at("/"), None);
-    let cookie = start.headers["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
-    let csrf = start
-        .body
-        .split("name=\"csrf\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned();
+    let (cookie, csrf) = session_of(&start);
     let agent = agent();
     let put = |token: Option<&str>| {
         let mut request = agent
@@ -382,22 +375,7 @@ fn beyond_loopback_a_token_is_generated_and_the_login_page_sets_a_session() {
     assert_eq!(home.status, 303);
     assert_eq!(home.headers["location"], "/login");
     let login = get(&server.at("/login"), None);
-    let cookie = login.headers["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
-    let csrf = login
-        .body
-        .split("name=\"csrf\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned();
+    let (cookie, csrf) = session_of(&login);
     let agent = agent();
     let post = |body: String| {
         answer(
@@ -502,22 +480,7 @@ fn with_llm_agents_pages_show_their_progress_and_reports_their_findings() {
 
     // Pages go through a progress page that leads to the analysis.
     let start = get(&server.at("/"), None);
-    let cookie = start.headers["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
-    let csrf = start
-        .body
-        .split("name=\"csrf\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned();
+    let (cookie, csrf) = session_of(&start);
     let agent = agent();
     let posted = answer(
         agent

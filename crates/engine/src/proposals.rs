@@ -22,12 +22,17 @@ pub fn check_proposals(
     kb: &KnowledgeBase,
     proposals: &[ProposedThreat],
 ) -> Vec<Result<(), String>> {
-    let context = Context::new(model, kb);
+    verdicts(&Context::new(model, kb), proposals)
+}
+
+/// The check of each proposal in order, a repeated id refused as a duplicate: what the agents
+/// are told before the reviewer sees them, and what admission applies again.
+fn verdicts(context: &Context<'_>, proposals: &[ProposedThreat]) -> Vec<Result<(), String>> {
     let mut seen = HashSet::new();
     proposals
         .iter()
         .map(|p| {
-            check(&context, p)?;
+            check(context, p)?;
             if seen.insert((p.rule.as_str(), p.target.as_str())) {
                 Ok(())
             } else {
@@ -100,16 +105,8 @@ pub(crate) fn add_proposed(
         return Vec::new();
     }
     let mut refused = Vec::new();
-    let mut seen = HashSet::new();
     let before = threats.len();
-    for p in proposals {
-        let verdict = check(context, p).and_then(|()| {
-            if seen.insert((p.rule.as_str(), p.target.as_str())) {
-                Ok(())
-            } else {
-                Err(format!("repeats `{}@{}`", p.rule, p.target))
-            }
-        });
+    for (p, verdict) in proposals.iter().zip(verdicts(context, proposals)) {
         match verdict {
             Ok(()) => threats.push(proposed_threat(p, context)),
             Err(why) => refused.push(format!("{}@{} \"{}\": {why}", p.rule, p.target, p.title)),
