@@ -4,16 +4,17 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use serde::Serialize;
-use threatscribe_kb::{KnowledgeBase, Layer, Rule, Subject as RuleSubject};
+use threatscribe_kb::{KnowledgeBase, Layer, Rule};
 use threatscribe_model::{
     Classification, Element, ElementKind, Flow, Impact, Likelihood, Mitigation, Model,
-    ProvidedFinding, Severity, Status, Threat, Tracking, TrackingEntry,
+    ProvidedFinding, Severity, Status, Threat,
 };
 
 use crate::context::{Context, Exposure};
-use crate::coverage::{self, CoverageCell, CoverageRow, applicable_categories};
+use crate::coverage::{self, CoverageRow, applicable_categories};
 use crate::evaluate::{Findings, Subject, matches};
-use crate::rating::{RatingInput, rate};
+use crate::rating::{Rating, RatingInput, rate};
+use crate::streaming::{Outline, StreamingAnalysis};
 use crate::text::{fill, join_names};
 
 /// The roles of the pipeline, as named in the report's conversation log: the same four as the
@@ -105,11 +106,11 @@ impl Analysis {
 }
 
 /// A rule's hit on one target before rating.
-struct Hit<'a> {
-    rule: &'a Rule,
-    target: &'a str,
+pub(crate) struct Hit<'a> {
+    pub(crate) rule: &'a Rule,
+    pub(crate) target: &'a str,
     findings: Findings<'a>,
-    mitigated_by: Option<String>,
+    pub(crate) mitigated_by: Option<String>,
 }
 
 /// Runs the analyst and reviewer on `model`, without a date: tracking entries never expire.
@@ -133,107 +134,37 @@ pub fn analyze_with(
     today: Option<&str>,
     proposals: &[threatscribe_model::ProposedThreat],
 ) -> Analysis {
-    let context = Context::new(model, kb);
-    let mut log = Vec::new();
+    StreamingAnalysis::new(model, kb, today, proposals).into_analysis()
+}
 
-    let mut hits = run_rules(&context);
-    let baseline_rules = kb
-        .rules
-        .iter()
-        .filter(|r| r.layer == Layer::Baseline)
-        .count();
-    log.push(LogEntry {
-        role: Role::Analyst,
-        message: format!(
-            "Applied {} rules ({baseline_rules} baseline STRIDE rules, {} technology-specific rules) to {} elements and {} flows: {} rule matches.",
-            kb.rules.len(),
-            kb.rules.len() - baseline_rules,
-            model.elements.len(),
-            model.flows.len(),
-            hits.len()
-        ),
-    });
-
-    let absorbed = absorb_baseline(&mut hits);
-    if !absorbed.is_empty() {
-        log.push(LogEntry {
-            role: Role::Reviewer,
-            message: format!(
-                "Folded {} generic STRIDE findings into the specific findings that make them concrete: {}.",
-                absorbed.len(),
-                absorbed.join("; ")
-            ),
-        });
-    }
-
-    let mut threats: Vec<Threat> = hits.iter().map(|hit| build_threat(hit, &context)).collect();
-    add_provided(&mut threats, &context, &mut log);
-    crate::proposals::add_proposed(&mut threats, proposals, &context, &mut log);
-    threats.sort_by(|a, b| {
-        b.severity
-            .cmp(&a.severity)
-            .then_with(|| a.rule.cmp(&b.rule))
-            .then_with(|| a.target.cmp(&b.target))
-    });
-    log.push(LogEntry {
-        role: Role::Reviewer,
-        message: rating_summary(&threats),
-    });
-    let tracking_notes = apply_tracking(&mut threats, &model.tracking, today);
-    if !model.tracking.is_empty() {
-        let tracked = threats.iter().filter(|t| t.tracking.is_some()).count();
-        log.push(LogEntry {
-            role: Role::Reviewer,
-            message: format!(
-                "Applied {} tracking entries to {tracked} findings{}.",
-                model.tracking.len(),
-                if tracking_notes.is_empty() {
-                    String::new()
-                } else {
-                    format!("; {}", tracking_notes.join("; "))
-                }
-            ),
-        });
-    }
-
-    let coverage = coverage_matrix(&context, &threats);
-    let gaps: Vec<String> = coverage
-        .iter()
-        .flat_map(|row| {
-            row.cells
-                .iter()
-                .filter(|(_, c)| *c == CoverageCell::Gap)
-                .map(move |(s, _)| format!("{} {}", row.target, s.letter()))
-        })
-        .collect();
-    log.push(LogEntry {
-        role: Role::Reviewer,
-        message: if gaps.is_empty() {
-            format!("Checked coverage: every applicable STRIDE category of the {} elements and flows has a finding.", coverage.len())
-        } else {
-            format!("Checked coverage: no finding for {} (a gap in the knowledge base).", gaps.join(", "))
-        },
-    });
-
-    let assumptions = assumptions(&context);
-    let questions = questions(&context, &threats);
-    let technology_names = technology_names(model, kb);
-    let index = Index::build(model, &threats);
-    Analysis {
-        index,
-        tracking_notes,
-        model: model.clone(),
-        threats,
-        coverage,
-        assumptions,
-        questions,
-        log,
-        technology_names,
+impl Analysis {
+    #[allow(clippy::too_many_arguments)] // the parts `StreamingAnalysis` worked out
+    pub(crate) fn new(
+        model: Model,
+        threats: Vec<Threat>,
+        coverage: Vec<CoverageRow>,
+        assumptions: Vec<String>,
+        questions: Vec<String>,
+        log: Vec<LogEntry>,
+        tracking_notes: Vec<String>,
+        technology_names: BTreeMap<String, String>,
+    ) -> Self {
+        Analysis {
+            index: Index::build(&model, &threats),
+            model,
+            threats,
+            coverage,
+            assumptions,
+            questions,
+            log,
+            tracking_notes,
+            technology_names,
+        }
     }
 }
 
 /// Display names of the catalog technologies and protocols the model names, by id.
-fn technology_names(model: &Model, kb: &KnowledgeBase) -> BTreeMap<String, String> {
+pub(crate) fn technology_names(model: &Model, kb: &KnowledgeBase) -> BTreeMap<String, String> {
     model
         .elements
         .iter()
@@ -269,160 +200,13 @@ impl Index {
     }
 }
 
-/// Sets each finding's status from the most specific tracking entry that names it (an exact id
-/// beats `RULE@*`, which beats `*@target`), turns lapsed decisions back to open, and fills the
-/// residual severity. Returns notes on expired entries and entries that match nothing.
-fn apply_tracking(
-    threats: &mut [Threat],
-    entries: &[TrackingEntry],
-    today: Option<&str>,
-) -> Vec<String> {
-    let mut notes = Vec::new();
-    for threat in threats.iter_mut() {
-        let best = entries
-            .iter()
-            .filter(|e| e.matches(&threat.id))
-            .max_by_key(|e| {
-                (
-                    e.specificity(),
-                    std::cmp::Reverse(entries.iter().position(|x| std::ptr::eq(x, *e))),
-                )
-            });
-        if let Some(entry) = best {
-            let expired = entry
-                .expires
-                .as_deref()
-                .zip(today)
-                .is_some_and(|(expires, today)| expires < today);
-            threat.status = if expired { Status::Open } else { entry.status };
-            if expired {
-                notes.push(format!(
-                    "the {} decision on {} expired on {}: counted as open again",
-                    entry.status,
-                    threat.id,
-                    entry.expires.as_deref().unwrap_or_default()
-                ));
-            }
-            threat.tracking = Some(Tracking {
-                entry: entry.clone(),
-                expired,
-            });
-        }
-        threat.residual_severity = match threat.status {
-            Status::Open | Status::InProgress | Status::Accepted | Status::Transferred => {
-                Some(threat.severity)
-            }
-            Status::Mitigated => Some(Severity::Low),
-            Status::FalsePositive => None,
-        };
-    }
-    for entry in entries {
-        if !threats.iter().any(|t| entry.matches(&t.id)) {
-            let closest = threats
-                .iter()
-                .map(|t| (strsim::jaro_winkler(&entry.threat, &t.id), t.id.as_str()))
-                .max_by(|a, b| a.0.total_cmp(&b.0).then_with(|| b.1.cmp(a.1)))
-                .map(|(_, id)| id);
-            notes.push(match closest {
-                Some(id) => format!(
-                    "tracking entry `{}` matches no finding (closest: `{id}`)",
-                    entry.threat
-                ),
-                None => format!("tracking entry `{}` matches no finding", entry.threat),
-            });
-        }
-    }
-    notes
-}
-
-/// The analyst: every rule on every element or flow it is about.
-fn run_rules<'a>(context: &Context<'a>) -> Vec<Hit<'a>> {
-    let mut hits = Vec::new();
-    for rule in &context.kb.rules {
-        match rule.applies_to {
-            RuleSubject::Element => {
-                for element in &context.model.elements {
-                    hits.extend(apply(rule, Subject::Element(element), &element.id, context));
-                }
-            }
-            RuleSubject::Flow => {
-                for flow in &context.model.flows {
-                    hits.extend(apply(rule, Subject::Flow(flow), &flow.id, context));
-                }
-            }
-        }
-    }
-    hits
-}
-
-/// The reviewer's first step: a specific finding absorbs the baseline finding of the same
-/// target and primary category it makes concrete. Returns what was absorbed into what.
-fn absorb_baseline(hits: &mut Vec<Hit<'_>>) -> Vec<String> {
-    let mut specific: HashMap<&str, Vec<&Rule>> = HashMap::new();
-    for hit in hits.iter().filter(|h| h.rule.layer == Layer::Specific) {
-        specific.entry(hit.target).or_default().push(hit.rule);
-    }
-    let mut absorbed = Vec::new();
-    hits.retain(|hit| {
-        let baseline = hit.rule;
-        if baseline.layer != Layer::Baseline {
-            return true;
-        }
-        let by = specific.get(hit.target).and_then(|rules| {
-            rules.iter().find(|rule| {
-                rule.primary_stride() == baseline.primary_stride()
-                    || rule.absorbs.contains(&baseline.id)
-            })
-        });
-        match by {
-            Some(rule) => {
-                absorbed.push(format!(
-                    "{}@{} into {}@{}",
-                    baseline.id, hit.target, rule.id, hit.target
-                ));
-                false
-            }
-            None => true,
-        }
-    });
-    absorbed
-}
-
-fn rating_summary(threats: &[Threat]) -> String {
-    let mitigated: Vec<&str> = threats
-        .iter()
-        .filter(|t| t.status == Status::Mitigated)
-        .map(|t| t.id.as_str())
-        .collect();
-    let counts: Vec<String> = Severity::ALL
-        .iter()
-        .rev()
-        .map(|s| {
-            format!(
-                "{} {s}",
-                threats.iter().filter(|t| t.severity == *s).count()
-            )
-        })
-        .collect();
-    format!(
-        "Rated {} findings on the likelihood x impact matrix ({}); {} mitigated by what the model declares{}.",
-        threats.len(),
-        counts.join(", "),
-        mitigated.len(),
-        if mitigated.is_empty() {
-            String::new()
-        } else {
-            format!(" ({})", mitigated.join(", "))
-        }
-    )
-}
-
-fn apply<'a>(
+/// One rule on one element or flow: the hit, with its evidence, when the rule matches.
+pub(crate) fn apply<'a>(
     rule: &'a Rule,
     subject: Subject<'a>,
-    target: &'a str,
     context: &Context<'a>,
 ) -> Option<Hit<'a>> {
+    let target = subject.id();
     let mut findings = Findings::default();
     if let Some(when) = &rule.when
         && !matches(when, subject, context, &mut findings)
@@ -564,7 +348,11 @@ fn non_empty(text: String, fallback: &str) -> String {
 }
 
 /// Adds the findings written outside the analysis (imported, or the model's `findings:`).
-fn add_provided(threats: &mut Vec<Threat>, context: &Context<'_>, log: &mut Vec<LogEntry>) {
+pub(crate) fn add_provided(
+    threats: &mut Vec<Threat>,
+    context: &Context<'_>,
+    log: &mut Vec<LogEntry>,
+) {
     let findings = &context.model.findings;
     if findings.is_empty() {
         return;
@@ -723,14 +511,12 @@ pub(crate) fn rate_on(
     })
 }
 
-fn build_threat(hit: &Hit<'_>, context: &Context<'_>) -> Threat {
-    let rule = hit.rule;
-    let (values, technologies) = template_values(hit, context);
-    let pairs: Vec<(&str, &str)> = values.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let element = context.element(hit.target);
-    let rating = rate_on(
+/// A rule's rating on one target: its base, raised or lowered by the target's context; baseline
+/// rules stop at medium.
+pub(crate) fn rule_rating(rule: &Rule, target: &str, context: &Context<'_>) -> Rating {
+    rate_on(
         context,
-        hit.target,
+        target,
         &RatingBase {
             rule: &rule.id,
             likelihood: rule.likelihood,
@@ -738,7 +524,15 @@ fn build_threat(hit: &Hit<'_>, context: &Context<'_>) -> Threat {
             categories: &rule.stride,
             cap: (rule.layer == Layer::Baseline).then_some(Severity::Medium),
         },
-    );
+    )
+}
+
+pub(crate) fn build_threat(hit: &Hit<'_>, context: &Context<'_>) -> Threat {
+    let rule = hit.rule;
+    let (values, technologies) = template_values(hit, context);
+    let pairs: Vec<(&str, &str)> = values.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let element = context.element(hit.target);
+    let rating = rule_rating(rule, hit.target, context);
 
     let mitigations = rule
         .controls
@@ -791,13 +585,10 @@ fn build_threat(hit: &Hit<'_>, context: &Context<'_>) -> Threat {
     }
 }
 
-fn coverage_matrix(context: &Context<'_>, threats: &[Threat]) -> Vec<CoverageRow> {
-    let mut by_target: HashMap<&str, Vec<&Threat>> = HashMap::new();
-    for threat in threats {
-        by_target
-            .entry(threat.target.as_str())
-            .or_default()
-            .push(threat);
+pub(crate) fn coverage_matrix(context: &Context<'_>, outlines: &[Outline<'_>]) -> Vec<CoverageRow> {
+    let mut by_target: HashMap<&str, Vec<Outline<'_>>> = HashMap::new();
+    for outline in outlines {
+        by_target.entry(outline.target).or_default().push(*outline);
     }
     let none = Vec::new();
     let on = |id: &str| by_target.get(id).unwrap_or(&none);
@@ -835,7 +626,7 @@ fn flow_label(context: &Context<'_>, flow: &Flow) -> String {
     format!("{} → {}", name(&flow.from), name(&flow.to))
 }
 
-fn assumptions(context: &Context<'_>) -> Vec<String> {
+pub(crate) fn assumptions(context: &Context<'_>) -> Vec<String> {
     let model = context.model;
     let mut out: Vec<String> = model.assumptions.clone();
     for element in &model.elements {
@@ -897,7 +688,7 @@ fn assumptions(context: &Context<'_>) -> Vec<String> {
     out
 }
 
-fn questions(context: &Context<'_>, threats: &[Threat]) -> Vec<String> {
+pub(crate) fn questions(context: &Context<'_>, outlines: &[Outline<'_>]) -> Vec<String> {
     let model = context.model;
     let mut out: Vec<String> = Vec::new();
     // Asked once each, in order; a set keeps that linear on models with many flows.
@@ -927,12 +718,13 @@ fn questions(context: &Context<'_>, threats: &[Threat]) -> Vec<String> {
         }
     }
     // Open findings whose rule says what would settle them, in severity order.
-    let mut by_rule: BTreeMap<(std::cmp::Reverse<Severity>, &str), Vec<&Threat>> = BTreeMap::new();
-    for threat in threats.iter().filter(|t| t.status == Status::Open) {
+    let mut by_rule: BTreeMap<(std::cmp::Reverse<Severity>, &str), Vec<&Outline<'_>>> =
+        BTreeMap::new();
+    for outline in outlines.iter().filter(|o| o.status == Status::Open) {
         by_rule
-            .entry((std::cmp::Reverse(threat.severity), threat.rule.as_str()))
+            .entry((std::cmp::Reverse(outline.severity), outline.rule))
             .or_default()
-            .push(threat);
+            .push(outline);
     }
     for ((_, rule_id), list) in by_rule {
         let Some(question) = context.kb.rule(rule_id).and_then(|r| r.question.as_ref()) else {
@@ -940,14 +732,14 @@ fn questions(context: &Context<'_>, threats: &[Threat]) -> Vec<String> {
         };
         for threat in list {
             let target = context
-                .element(&threat.target)
+                .element(threat.target)
                 .map(|e| e.name.clone())
                 .or_else(|| {
                     context
-                        .flow(&threat.target)
+                        .flow(threat.target)
                         .map(|f| format!("the flow {}", flow_label(context, f)))
                 })
-                .unwrap_or_else(|| threat.target.clone());
+                .unwrap_or_else(|| threat.target.to_owned());
             push(format!(
                 "{} ({})",
                 fill(question, &[("target", &target)]),

@@ -1,7 +1,9 @@
 //! The coverage matrix: every element and flow against every STRIDE category.
 
 use serde::Serialize;
-use threatscribe_model::{ElementKind, Status, Stride, Threat};
+use threatscribe_model::{ElementKind, Status, Stride};
+
+use crate::streaming::Outline;
 
 /// One cell of the matrix.
 #[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
@@ -62,22 +64,21 @@ pub(crate) fn row(
     name: &str,
     kind: &str,
     applicable: &[(Stride, Result<(), &'static str>)],
-    threats: &[&Threat],
+    threats: &[Outline<'_>],
 ) -> CoverageRow {
     let cells = applicable
         .iter()
         .map(|(stride, verdict)| {
             // `threats` are this target's only.
-            let on_target: Vec<&Threat> = threats
+            let on_target: Vec<&Outline<'_>> = threats
                 .iter()
-                .copied()
                 .filter(|t| t.categories.contains(stride))
                 .collect();
             let ids = |status: Option<Status>| -> Vec<String> {
                 on_target
                     .iter()
                     .filter(|t| status.is_none_or(|s| t.status == s))
-                    .map(|t| t.id.clone())
+                    .map(|t| t.id.to_owned())
                     .collect()
             };
             let cell = if on_target.iter().any(|t| t.status == Status::Open) {

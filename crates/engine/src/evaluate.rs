@@ -12,6 +12,16 @@ pub enum Subject<'a> {
     Flow(&'a Flow),
 }
 
+impl<'a> Subject<'a> {
+    /// The element's or flow's id.
+    pub fn id(self) -> &'a str {
+        match self {
+            Subject::Element(e) => &e.id,
+            Subject::Flow(f) => &f.id,
+        }
+    }
+}
+
 /// What a successful match found out: the facts that made it true, and the elements matched
 /// by `reaches` / `reached_by` (the rule's `{peers}`).
 #[derive(Debug, Default)]

@@ -16,9 +16,11 @@ mod coverage;
 mod evaluate;
 mod proposals;
 pub mod rating;
+mod streaming;
 mod text;
 
 pub use analyze::{Analysis, LogEntry, Role, analyze, analyze_on, analyze_with};
 pub use coverage::{CoverageCell, CoverageRow, applicable_categories};
 pub use proposals::check_proposals;
+pub use streaming::{Outline, StreamingAnalysis};
 pub use text::join_names;

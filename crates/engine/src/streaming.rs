@@ -1,0 +1,474 @@
+//! The analysis with its findings written on demand.
+//!
+//! Ordering, tracking, coverage, questions, counts and gates need only a few facts per finding:
+//! its id, rule, target, categories, severity and status. Those are all the analysis keeps. A
+//! finding's texts (title, description, rating reasoning, mitigations, evidence) are written when
+//! it is asked for, by evaluating its rule again on its target, which gives the same result every
+//! time. A model of 10,000 elements has about 100,000 findings; a renderer that takes them one
+//! at a time (the JSON report) never holds them all.
+//!
+//! `Analysis` is this, with every finding written: one path, so both give the same findings.
+
+use std::collections::BTreeMap;
+
+use threatscribe_kb::{KnowledgeBase, Layer, Rule, Subject as RuleSubject};
+use threatscribe_model::{
+    Model, ProposedThreat, Severity, Status, Stride, Threat, Tracking, TrackingEntry,
+};
+
+use crate::analyze::{
+    Analysis, Hit, LogEntry, Role, add_provided, apply, assumptions, build_threat, coverage_matrix,
+    questions, rule_rating, technology_names,
+};
+use crate::context::Context;
+use crate::coverage::{CoverageCell, CoverageRow};
+use crate::evaluate::Subject;
+
+/// What a finding is without its texts: enough to order, count, cover and gate it.
+#[derive(Debug, Clone, Copy)]
+pub struct Outline<'s> {
+    /// `RULE@TARGET`.
+    pub id: &'s str,
+    pub rule: &'s str,
+    pub target: &'s str,
+    /// The primary category.
+    pub stride: Stride,
+    /// Every category, primary first.
+    pub categories: &'s [Stride],
+    pub severity: Severity,
+    /// After tracking.
+    pub status: Status,
+}
+
+/// Where a finding comes from.
+#[derive(Clone, Copy)]
+enum Origin<'a> {
+    /// A rule that matched an element or flow: its texts are written on demand.
+    Rule(&'a Rule, Subject<'a>),
+    /// A threat written outside the rules (provided in the model, proposed by an LLM agent),
+    /// held whole: the index in `written`.
+    Written(usize),
+}
+
+/// One finding before its texts are written.
+struct Slot<'a> {
+    origin: Origin<'a>,
+    id: String,
+    severity: Severity,
+    status: Status,
+    /// The tracking entry that set the status (its index in the model's list), and whether it
+    /// has expired.
+    tracking: Option<(usize, bool)>,
+}
+
+/// The analysis of one model, with each finding written when asked for (see the module).
+pub struct StreamingAnalysis<'a> {
+    context: Context<'a>,
+    /// Ordered by severity (highest first), then rule id, then target.
+    slots: Vec<Slot<'a>>,
+    written: Vec<Threat>,
+    pub coverage: Vec<CoverageRow>,
+    pub assumptions: Vec<String>,
+    pub questions: Vec<String>,
+    pub log: Vec<LogEntry>,
+    /// Tracking entries that expired or match no finding, in words.
+    pub tracking_notes: Vec<String>,
+    /// Display names of the catalog technologies and protocols the model names, by id.
+    pub technology_names: BTreeMap<String, String>,
+}
+
+impl<'a> StreamingAnalysis<'a> {
+    /// Runs the analyst and reviewer on `model` as of `today` (YYYY-MM-DD, which decides whether
+    /// tracking entries with an `expires` date still hold), plus the threats an LLM agent
+    /// proposed: each is checked against the model and, when admitted, rated like a rule's
+    /// finding. Deterministic: the same input gives the same analysis, in the same order.
+    pub fn new(
+        model: &'a Model,
+        kb: &'a KnowledgeBase,
+        today: Option<&str>,
+        proposals: &[ProposedThreat],
+    ) -> Self {
+        let context = Context::new(model, kb);
+        let mut log = Vec::new();
+
+        let (mut slots, matched, absorbed) = rule_slots(&context);
+        let baseline_rules = kb
+            .rules
+            .iter()
+            .filter(|r| r.layer == Layer::Baseline)
+            .count();
+        log.push(LogEntry {
+            role: Role::Analyst,
+            message: format!(
+                "Applied {} rules ({baseline_rules} baseline STRIDE rules, {} technology-specific rules) to {} elements and {} flows: {matched} rule matches.",
+                kb.rules.len(),
+                kb.rules.len() - baseline_rules,
+                model.elements.len(),
+                model.flows.len(),
+            ),
+        });
+        if !absorbed.is_empty() {
+            log.push(LogEntry {
+                role: Role::Reviewer,
+                message: format!(
+                    "Folded {} generic STRIDE findings into the specific findings that make them concrete: {}.",
+                    absorbed.len(),
+                    absorbed.join("; ")
+                ),
+            });
+        }
+
+        let mut written = Vec::new();
+        add_provided(&mut written, &context, &mut log);
+        crate::proposals::add_proposed(&mut written, proposals, &context, &mut log);
+        slots.extend(written.iter().enumerate().map(|(i, t)| Slot {
+            origin: Origin::Written(i),
+            id: t.id.clone(),
+            severity: t.severity,
+            status: t.status,
+            tracking: None,
+        }));
+        slots.sort_by(|a, b| {
+            let (a, b) = (outline(a, &written), outline(b, &written));
+            b.severity
+                .cmp(&a.severity)
+                .then_with(|| a.rule.cmp(b.rule))
+                .then_with(|| a.target.cmp(b.target))
+        });
+        log.push(LogEntry {
+            role: Role::Reviewer,
+            message: rating_summary(slots.iter().map(|s| outline(s, &written))),
+        });
+        let tracking_notes = apply_tracking(&mut slots, &model.tracking, today);
+        if !model.tracking.is_empty() {
+            let tracked = slots.iter().filter(|s| s.tracking.is_some()).count();
+            log.push(LogEntry {
+                role: Role::Reviewer,
+                message: format!(
+                    "Applied {} tracking entries to {tracked} findings{}.",
+                    model.tracking.len(),
+                    if tracking_notes.is_empty() {
+                        String::new()
+                    } else {
+                        format!("; {}", tracking_notes.join("; "))
+                    }
+                ),
+            });
+        }
+
+        let outlines: Vec<Outline<'_>> = slots.iter().map(|s| outline(s, &written)).collect();
+        let coverage = coverage_matrix(&context, &outlines);
+        log.push(LogEntry {
+            role: Role::Reviewer,
+            message: coverage_summary(&coverage),
+        });
+        let questions = questions(&context, &outlines);
+        drop(outlines);
+        StreamingAnalysis {
+            assumptions: assumptions(&context),
+            technology_names: technology_names(model, kb),
+            context,
+            slots,
+            written,
+            coverage,
+            questions,
+            log,
+            tracking_notes,
+        }
+    }
+
+    pub fn model(&self) -> &'a Model {
+        self.context.model
+    }
+
+    /// How many findings there are.
+    pub fn len(&self) -> usize {
+        self.slots.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.slots.is_empty()
+    }
+
+    /// Every finding without its texts, in report order.
+    pub fn outlines(&self) -> impl ExactSizeIterator<Item = Outline<'_>> + '_ {
+        self.slots.iter().map(|s| outline(s, &self.written))
+    }
+
+    /// The finding at `index` in report order, written in full.
+    ///
+    /// # Panics
+    /// When `index` is not below `len()`.
+    pub fn threat(&self, index: usize) -> Threat {
+        let slot = &self.slots[index];
+        let mut threat = match slot.origin {
+            Origin::Rule(rule, subject) => {
+                let hit = apply(rule, subject, &self.context)
+                    .expect("a rule matches its target again: evaluation is deterministic");
+                build_threat(&hit, &self.context)
+            }
+            Origin::Written(i) => self.written[i].clone(),
+        };
+        debug_assert_eq!(threat.severity, slot.severity);
+        threat.status = slot.status;
+        threat.tracking = slot.tracking.map(|(entry, expired)| Tracking {
+            entry: self.context.model.tracking[entry].clone(),
+            expired,
+        });
+        threat.residual_severity = match slot.status {
+            Status::Open | Status::InProgress | Status::Accepted | Status::Transferred => {
+                Some(threat.severity)
+            }
+            Status::Mitigated => Some(Severity::Low),
+            Status::FalsePositive => None,
+        };
+        threat
+    }
+
+    /// Every finding in report order, each written as it is reached.
+    pub fn threats(&self) -> impl ExactSizeIterator<Item = Threat> + '_ {
+        (0..self.slots.len()).map(|i| self.threat(i))
+    }
+
+    /// The analysis with every finding written.
+    pub fn into_analysis(self) -> Analysis {
+        let threats = self.threats().collect();
+        Analysis::new(
+            self.context.model.clone(),
+            threats,
+            self.coverage,
+            self.assumptions,
+            self.questions,
+            self.log,
+            self.tracking_notes,
+            self.technology_names,
+        )
+    }
+}
+
+fn outline<'s>(slot: &'s Slot<'_>, written: &'s [Threat]) -> Outline<'s> {
+    let (rule, target, stride, categories) = match slot.origin {
+        Origin::Rule(rule, subject) => (
+            rule.id.as_str(),
+            subject.id(),
+            rule.primary_stride(),
+            rule.stride.as_slice(),
+        ),
+        Origin::Written(i) => {
+            let t = &written[i];
+            (
+                t.rule.as_str(),
+                t.target.as_str(),
+                t.stride,
+                t.categories.as_slice(),
+            )
+        }
+    };
+    Outline {
+        id: &slot.id,
+        rule,
+        target,
+        stride,
+        categories,
+        severity: slot.severity,
+        status: slot.status,
+    }
+}
+
+/// The analyst: every rule on every element and flow it is about, one target at a time, each
+/// target's baseline findings folded into its specific ones. Returns the findings, how many
+/// rules matched before folding, and what was folded into what (in rule order, then model
+/// order).
+fn rule_slots<'a>(context: &Context<'a>) -> (Vec<Slot<'a>>, usize, Vec<String>) {
+    let rules_for = |subject: RuleSubject| -> Vec<(usize, &'a Rule)> {
+        context
+            .kb
+            .rules
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.applies_to == subject)
+            .collect()
+    };
+    let element_rules = rules_for(RuleSubject::Element);
+    let flow_rules = rules_for(RuleSubject::Flow);
+    let model = context.model;
+    let subjects = (model.elements.iter().enumerate())
+        .map(|(n, e)| (n, Subject::Element(e), &element_rules))
+        .chain((model.flows.iter().enumerate()).map(|(n, f)| (n, Subject::Flow(f), &flow_rules)));
+
+    let mut slots = Vec::new();
+    let mut matched = 0;
+    let mut absorbed: Vec<(usize, usize, String)> = Vec::new();
+    for (n, subject, rules) in subjects {
+        let mut hits: Vec<(usize, Hit<'a>)> = rules
+            .iter()
+            .filter_map(|&(i, rule)| apply(rule, subject, context).map(|hit| (i, hit)))
+            .collect();
+        matched += hits.len();
+        absorbed.extend(
+            absorb_baseline(&mut hits)
+                .into_iter()
+                .map(|(rule, text)| (rule, n, text)),
+        );
+        slots.extend(hits.into_iter().map(|(_, hit)| Slot {
+            id: format!("{}@{}", hit.rule.id, hit.target),
+            severity: rule_rating(hit.rule, hit.target, context).severity,
+            status: if hit.mitigated_by.is_some() {
+                Status::Mitigated
+            } else {
+                Status::Open
+            },
+            tracking: None,
+            origin: Origin::Rule(hit.rule, subject),
+        }));
+    }
+    // A rule applies to elements or to flows, never both: (rule, position) orders them all.
+    absorbed.sort_by_key(|(rule, n, _)| (*rule, *n));
+    let absorbed = absorbed.into_iter().map(|(_, _, text)| text).collect();
+    (slots, matched, absorbed)
+}
+
+/// The reviewer's first step, on one target's hits (in rule order): a specific finding absorbs
+/// the baseline finding of the same primary category it makes concrete. Returns the absorbed
+/// rules' positions with what was absorbed into what.
+fn absorb_baseline(hits: &mut Vec<(usize, Hit<'_>)>) -> Vec<(usize, String)> {
+    let specific: Vec<&Rule> = hits
+        .iter()
+        .map(|(_, h)| h.rule)
+        .filter(|r| r.layer == Layer::Specific)
+        .collect();
+    if specific.is_empty() {
+        return Vec::new();
+    }
+    let mut absorbed = Vec::new();
+    hits.retain(|(position, hit)| {
+        let baseline = hit.rule;
+        if baseline.layer != Layer::Baseline {
+            return true;
+        }
+        let by = specific.iter().find(|rule| {
+            rule.primary_stride() == baseline.primary_stride()
+                || rule.absorbs.contains(&baseline.id)
+        });
+        match by {
+            Some(rule) => {
+                absorbed.push((
+                    *position,
+                    format!(
+                        "{}@{} into {}@{}",
+                        baseline.id, hit.target, rule.id, hit.target
+                    ),
+                ));
+                false
+            }
+            None => true,
+        }
+    });
+    absorbed
+}
+
+fn rating_summary<'s>(outlines: impl Iterator<Item = Outline<'s>>) -> String {
+    let mut mitigated: Vec<&str> = Vec::new();
+    let mut counts = [0usize; 4];
+    let mut total = 0;
+    for o in outlines {
+        total += 1;
+        counts[o.severity as usize] += 1;
+        if o.status == Status::Mitigated {
+            mitigated.push(o.id);
+        }
+    }
+    let counts: Vec<String> = Severity::ALL
+        .iter()
+        .rev()
+        .map(|s| format!("{} {s}", counts[*s as usize]))
+        .collect();
+    format!(
+        "Rated {total} findings on the likelihood x impact matrix ({}); {} mitigated by what the model declares{}.",
+        counts.join(", "),
+        mitigated.len(),
+        if mitigated.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", mitigated.join(", "))
+        }
+    )
+}
+
+fn coverage_summary(coverage: &[CoverageRow]) -> String {
+    let gaps: Vec<String> = coverage
+        .iter()
+        .flat_map(|row| {
+            row.cells
+                .iter()
+                .filter(|(_, c)| *c == CoverageCell::Gap)
+                .map(move |(s, _)| format!("{} {}", row.target, s.letter()))
+        })
+        .collect();
+    if gaps.is_empty() {
+        format!(
+            "Checked coverage: every applicable STRIDE category of the {} elements and flows has a finding.",
+            coverage.len()
+        )
+    } else {
+        format!(
+            "Checked coverage: no finding for {} (a gap in the knowledge base).",
+            gaps.join(", ")
+        )
+    }
+}
+
+/// Sets each finding's status from the most specific tracking entry that names it (an exact id
+/// beats `RULE@*`, which beats `*@target`; the first written wins a tie) and turns lapsed
+/// decisions back to open. Returns notes on expired entries and entries that match nothing.
+fn apply_tracking(
+    slots: &mut [Slot<'_>],
+    entries: &[TrackingEntry],
+    today: Option<&str>,
+) -> Vec<String> {
+    let mut notes = Vec::new();
+    if entries.is_empty() {
+        return notes;
+    }
+    for slot in slots.iter_mut() {
+        let best = entries
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.matches(&slot.id))
+            .max_by_key(|(i, e)| (e.specificity(), std::cmp::Reverse(*i)));
+        if let Some((index, entry)) = best {
+            let expired = entry
+                .expires
+                .as_deref()
+                .zip(today)
+                .is_some_and(|(expires, today)| expires < today);
+            slot.status = if expired { Status::Open } else { entry.status };
+            if expired {
+                notes.push(format!(
+                    "the {} decision on {} expired on {}: counted as open again",
+                    entry.status,
+                    slot.id,
+                    entry.expires.as_deref().unwrap_or_default()
+                ));
+            }
+            slot.tracking = Some((index, expired));
+        }
+    }
+    for entry in entries {
+        if !slots.iter().any(|s| entry.matches(&s.id)) {
+            let closest = slots
+                .iter()
+                .map(|s| (strsim::jaro_winkler(&entry.threat, &s.id), s.id.as_str()))
+                .max_by(|a, b| a.0.total_cmp(&b.0).then_with(|| b.1.cmp(a.1)))
+                .map(|(_, id)| id);
+            notes.push(match closest {
+                Some(id) => format!(
+                    "tracking entry `{}` matches no finding (closest: `{id}`)",
+                    entry.threat
+                ),
+                None => format!("tracking entry `{}` matches no finding", entry.threat),
+            });
+        }
+    }
+    notes
+}
