@@ -333,3 +333,69 @@ fn a_separate_tracking_file_applies_like_the_models_own_list() {
             "tracking.yaml:3:13: unknown tracking status `waived`",
         ));
 }
+
+/// `--format json` writes each finding as it reaches it; a report directory renders the whole
+/// analysis held in memory. Both must be the same bytes, with tracking (lapsed, held, pattern,
+/// unmatched), findings written in the model, and the gate.
+#[test]
+fn the_json_written_finding_by_finding_is_the_json_of_the_whole_analysis() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let model = dir.path().join("model.yaml");
+    let text = std::fs::read_to_string(fixture("v3.yaml")).expect("v3");
+    let text = text.replacen(
+        "tracking:\n",
+        "findings:\n  - target: mysql\n    stride: information_disclosure\n    title: Backups copied to a laptop\n    severity: high\n    source: pentest 2026\n  - target: web-app\n    stride: tampering\n    title: Template injection in the theme editor\n    status: mitigated\n    mitigation: Themes are static files. Reviewed in SEC-7.\n    source: pentest 2026\n\ntracking:\n  - threat: PROVIDED-1@mysql\n    status: transferred\n    owner: ops\n",
+        1,
+    );
+    std::fs::write(&model, text).expect("write model");
+    let model = model.to_str().expect("utf-8 path");
+
+    let streamed = dir.path().join("streamed.json");
+    let all = dir.path().join("all/");
+    for output in [&streamed, &all] {
+        threatscribe()
+            .args(["analyze", model, "-q", "-o"])
+            .arg(output)
+            .assert()
+            .success();
+    }
+    let streamed = std::fs::read_to_string(&streamed).expect("streamed report");
+    let whole = std::fs::read_to_string(all.join("report.json")).expect("directory report");
+    assert!(
+        streamed == whole,
+        "the streamed JSON differs from the directory's report.json"
+    );
+    let report: Value = serde_json::from_str(&streamed).expect("json");
+    assert_eq!(threat(&report, "PROVIDED-1@mysql")["status"], "transferred");
+    assert_eq!(threat(&report, "CLOUD001@web-app")["status"], "open");
+    assert_eq!(threat(&report, "WEB008@web-app")["status"], "accepted");
+    assert!(
+        report["coverage"]
+            .as_array()
+            .is_some_and(|rows| !rows.is_empty())
+    );
+
+    // The gate reads the same findings on both paths.
+    let gate = |format: &str| {
+        let output = threatscribe()
+            .args([
+                "analyze",
+                model,
+                "-q",
+                "--fail-on",
+                "high",
+                "--format",
+                format,
+            ])
+            .output()
+            .expect("run");
+        assert_eq!(output.status.code(), Some(1), "{format}");
+        String::from_utf8_lossy(&output.stderr).into_owned()
+    };
+    let (json_gate, md_gate) = (gate("json"), gate("md"));
+    assert!(
+        json_gate.contains("WEB001@web-app [critical] SQL injection"),
+        "{json_gate}"
+    );
+    assert_eq!(json_gate, md_gate);
+}

@@ -585,36 +585,35 @@ pub(crate) fn build_threat(hit: &Hit<'_>, context: &Context<'_>) -> Threat {
     }
 }
 
-pub(crate) fn coverage_matrix(context: &Context<'_>, outlines: &[Outline<'_>]) -> Vec<CoverageRow> {
-    let mut by_target: HashMap<&str, Vec<Outline<'_>>> = HashMap::new();
-    for outline in outlines {
-        by_target.entry(outline.target).or_default().push(*outline);
-    }
-    let none = Vec::new();
-    let on = |id: &str| by_target.get(id).unwrap_or(&none);
-    let mut rows = Vec::new();
-    for element in &context.model.elements {
+/// The coverage row of the element or flow at `position` (elements first, then flows), from
+/// the findings on it.
+pub(crate) fn coverage_row(
+    context: &Context<'_>,
+    position: usize,
+    outlines: &[Outline<'_>],
+) -> CoverageRow {
+    let model = context.model;
+    if let Some(element) = model.elements.get(position) {
         let holds_logs = context.tags(element).contains(&"logs");
         let applicable = applicable_categories(Some(element.kind), holds_logs, false);
-        rows.push(coverage::row(
+        coverage::row(
             &element.id,
             &element.name,
             element.kind.as_str(),
             &applicable,
-            on(&element.id),
-        ));
-    }
-    for flow in &context.model.flows {
+            outlines,
+        )
+    } else {
+        let flow = &model.flows[position - model.elements.len()];
         let applicable = applicable_categories(None, false, context.crosses_boundary(flow));
-        rows.push(coverage::row(
+        coverage::row(
             &flow.id,
             &flow_label(context, flow),
             "flow",
             &applicable,
-            on(&flow.id),
-        ));
+            outlines,
+        )
     }
-    rows
 }
 
 fn flow_label(context: &Context<'_>, flow: &Flow) -> String {
@@ -688,7 +687,13 @@ pub(crate) fn assumptions(context: &Context<'_>) -> Vec<String> {
     out
 }
 
-pub(crate) fn questions(context: &Context<'_>, outlines: &[Outline<'_>]) -> Vec<String> {
+/// (severity, rule) -> (id, target) of its open findings, highest severity first.
+type OpenByRule<'s> = BTreeMap<(std::cmp::Reverse<Severity>, &'s str), Vec<(&'s str, &'s str)>>;
+
+pub(crate) fn questions<'s>(
+    context: &Context<'_>,
+    outlines: impl Iterator<Item = Outline<'s>>,
+) -> Vec<String> {
     let model = context.model;
     let mut out: Vec<String> = Vec::new();
     // Asked once each, in order; a set keeps that linear on models with many flows.
@@ -718,33 +723,28 @@ pub(crate) fn questions(context: &Context<'_>, outlines: &[Outline<'_>]) -> Vec<
         }
     }
     // Open findings whose rule says what would settle them, in severity order.
-    let mut by_rule: BTreeMap<(std::cmp::Reverse<Severity>, &str), Vec<&Outline<'_>>> =
-        BTreeMap::new();
-    for outline in outlines.iter().filter(|o| o.status == Status::Open) {
+    let mut by_rule = OpenByRule::new();
+    for outline in outlines.filter(|o| o.status == Status::Open) {
         by_rule
             .entry((std::cmp::Reverse(outline.severity), outline.rule))
             .or_default()
-            .push(outline);
+            .push((outline.id, outline.target));
     }
     for ((_, rule_id), list) in by_rule {
         let Some(question) = context.kb.rule(rule_id).and_then(|r| r.question.as_ref()) else {
             continue;
         };
-        for threat in list {
+        for (id, target) in list {
             let target = context
-                .element(threat.target)
+                .element(target)
                 .map(|e| e.name.clone())
                 .or_else(|| {
                     context
-                        .flow(threat.target)
+                        .flow(target)
                         .map(|f| format!("the flow {}", flow_label(context, f)))
                 })
-                .unwrap_or_else(|| threat.target.to_owned());
-            push(format!(
-                "{} ({})",
-                fill(question, &[("target", &target)]),
-                threat.id
-            ));
+                .unwrap_or_else(|| target.to_owned());
+            push(format!("{} ({id})", fill(question, &[("target", &target)])));
         }
     }
     out

@@ -177,6 +177,14 @@ impl<'a> Context<'a> {
         self.controls.get(id)
     }
 
+    /// Where an element or flow sits in the model: elements first, then flows.
+    pub fn position(&self, id: &str) -> Option<usize> {
+        self.elements
+            .get(id)
+            .copied()
+            .or_else(|| self.flows.get(id).map(|i| self.model.elements.len() + i))
+    }
+
     pub fn flow(&self, id: &str) -> Option<&'a Flow> {
         self.flows.get(id).map(|&i| &self.model.flows[i])
     }

@@ -14,7 +14,7 @@ pub enum CoverageCell {
     /// Threats fall in this category and the model declares each handled.
     Mitigated { threats: Vec<String> },
     /// The category does not apply to this kind of element, and why.
-    NotApplicable { reason: String },
+    NotApplicable { reason: &'static str },
     /// The category applies but no rule produced a threat: a hole in the knowledge base.
     Gap,
 }
@@ -90,9 +90,7 @@ pub(crate) fn row(
             } else {
                 match verdict {
                     Ok(()) => CoverageCell::Gap,
-                    Err(reason) => CoverageCell::NotApplicable {
-                        reason: (*reason).to_owned(),
-                    },
+                    Err(reason) => CoverageCell::NotApplicable { reason },
                 }
             };
             (*stride, cell)

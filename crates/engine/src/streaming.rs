@@ -17,7 +17,7 @@ use threatscribe_model::{
 };
 
 use crate::analyze::{
-    Analysis, Hit, LogEntry, Role, add_provided, apply, assumptions, build_threat, coverage_matrix,
+    Analysis, Hit, LogEntry, Role, add_provided, apply, assumptions, build_threat, coverage_row,
     questions, rule_rating, technology_names,
 };
 use crate::context::Context;
@@ -67,7 +67,9 @@ pub struct StreamingAnalysis<'a> {
     /// Ordered by severity (highest first), then rule id, then target.
     slots: Vec<Slot<'a>>,
     written: Vec<Threat>,
-    pub coverage: Vec<CoverageRow>,
+    /// (position of the target in the model, slot), sorted: each target's findings in report
+    /// order, for the coverage matrix.
+    by_target: Vec<(u32, u32)>,
     pub assumptions: Vec<String>,
     pub questions: Vec<String>,
     pub log: Vec<LogEntry>,
@@ -156,25 +158,52 @@ impl<'a> StreamingAnalysis<'a> {
             });
         }
 
-        let outlines: Vec<Outline<'_>> = slots.iter().map(|s| outline(s, &written)).collect();
-        let coverage = coverage_matrix(&context, &outlines);
-        log.push(LogEntry {
-            role: Role::Reviewer,
-            message: coverage_summary(&coverage),
-        });
-        let questions = questions(&context, &outlines);
-        drop(outlines);
-        StreamingAnalysis {
+        let questions = questions(&context, slots.iter().map(|s| outline(s, &written)));
+        let mut by_target: Vec<(u32, u32)> = (slots.iter().enumerate())
+            .filter_map(|(i, s)| {
+                let position = context.position(outline(s, &written).target)?;
+                Some((index(position), index(i)))
+            })
+            .collect();
+        by_target.sort_unstable();
+        let mut analysis = StreamingAnalysis {
             assumptions: assumptions(&context),
             technology_names: technology_names(model, kb),
             context,
             slots,
             written,
-            coverage,
+            by_target,
             questions,
             log,
             tracking_notes,
-        }
+        };
+        let gaps = coverage_gaps(analysis.coverage());
+        analysis.log.push(LogEntry {
+            role: Role::Reviewer,
+            message: gaps,
+        });
+        analysis
+    }
+
+    /// The coverage matrix, one row per element then per flow, each worked out when reached.
+    pub fn coverage(&self) -> impl Iterator<Item = CoverageRow> + '_ {
+        let model = self.context.model;
+        let mut next = 0;
+        (0..model.elements.len() + model.flows.len()).map(move |position| {
+            let start = next;
+            while self
+                .by_target
+                .get(next)
+                .is_some_and(|&(p, _)| p as usize == position)
+            {
+                next += 1;
+            }
+            let on: Vec<Outline<'_>> = self.by_target[start..next]
+                .iter()
+                .map(|&(_, slot)| outline(&self.slots[slot as usize], &self.written))
+                .collect();
+            coverage_row(&self.context, position, &on)
+        })
     }
 
     pub fn model(&self) -> &'a Model {
@@ -233,10 +262,11 @@ impl<'a> StreamingAnalysis<'a> {
     /// The analysis with every finding written.
     pub fn into_analysis(self) -> Analysis {
         let threats = self.threats().collect();
+        let coverage = self.coverage().collect();
         Analysis::new(
             self.context.model.clone(),
             threats,
-            self.coverage,
+            coverage,
             self.assumptions,
             self.questions,
             self.log,
@@ -395,20 +425,27 @@ fn rating_summary<'s>(outlines: impl Iterator<Item = Outline<'s>>) -> String {
     )
 }
 
-fn coverage_summary(coverage: &[CoverageRow]) -> String {
-    let gaps: Vec<String> = coverage
-        .iter()
-        .flat_map(|row| {
+/// A position in the model or a finding's place, in 32 bits: models are limited far below.
+fn index(i: usize) -> u32 {
+    u32::try_from(i).expect("fewer than 4 billion elements, flows and findings")
+}
+
+/// The reviewer's coverage check, in words.
+fn coverage_gaps(coverage: impl Iterator<Item = CoverageRow>) -> String {
+    let mut rows = 0;
+    let mut gaps: Vec<String> = Vec::new();
+    for row in coverage {
+        rows += 1;
+        gaps.extend(
             row.cells
                 .iter()
                 .filter(|(_, c)| *c == CoverageCell::Gap)
-                .map(move |(s, _)| format!("{} {}", row.target, s.letter()))
-        })
-        .collect();
+                .map(|(s, _)| format!("{} {}", row.target, s.letter())),
+        );
+    }
     if gaps.is_empty() {
         format!(
-            "Checked coverage: every applicable STRIDE category of the {} elements and flows has a finding.",
-            coverage.len()
+            "Checked coverage: every applicable STRIDE category of the {rows} elements and flows has a finding."
         )
     } else {
         format!(

@@ -2,11 +2,13 @@
 
 use std::io;
 
-use serde::Serialize;
-use threatscribe_engine::{CoverageRow, LogEntry};
-use threatscribe_model::{Boundary, DataAsset, Element, Flow, Threat};
+use serde::{Serialize, Serializer};
+use threatscribe_engine::{CoverageCell, CoverageRow, LogEntry, StreamingAnalysis};
+use threatscribe_model::{
+    Boundary, DataAsset, Element, Flow, Model, Severity, Status, Stride, Threat,
+};
 
-use crate::{Render, Report, Summary, Usage, VERSION};
+use crate::{Render, Report, Source, Summary, Usage, VERSION};
 
 /// The contract's version: bump it when a field is renamed or removed (never for additions).
 pub(crate) const SCHEMA_VERSION: u32 = 1;
@@ -56,7 +58,64 @@ struct CoverageOut<'a> {
     name: &'a str,
     kind: &'a str,
     /// Keyed by STRIDE category, in S, T, R, I, D, E order.
-    categories: serde_json::Map<String, serde_json::Value>,
+    #[schemars(with = "serde_json::Map<String, serde_json::Value>")]
+    categories: Cells<'a>,
+}
+
+/// A coverage row's cells as a map keyed by category, written as they are reached.
+struct Cells<'a>(&'a [(Stride, CoverageCell)]);
+
+impl Serialize for Cells<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.0.iter().map(|(stride, cell)| (stride.as_str(), cell)))
+    }
+}
+
+fn coverage_out(row: &CoverageRow) -> CoverageOut<'_> {
+    CoverageOut {
+        target: &row.target,
+        name: &row.name,
+        kind: &row.kind,
+        categories: Cells(&row.cells),
+    }
+}
+
+/// The coverage matrix: all in memory, or each row worked out as the serializer reaches it.
+enum Coverage<'a> {
+    Rows(&'a [CoverageRow]),
+    OnDemand(&'a StreamingAnalysis<'a>),
+}
+
+impl Serialize for Coverage<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        match self {
+            Coverage::Rows(rows) => serializer.collect_seq(rows.iter().map(coverage_out)),
+            Coverage::OnDemand(analysis) => {
+                let mut seq = serializer.serialize_seq(None)?;
+                for row in analysis.coverage() {
+                    seq.serialize_element(&coverage_out(&row))?;
+                }
+                seq.end()
+            }
+        }
+    }
+}
+
+/// The findings: all in memory, or each written as the serializer reaches it, so a report of
+/// 100,000 findings never holds them all.
+enum Threats<'a> {
+    Written(&'a [Threat]),
+    OnDemand(&'a StreamingAnalysis<'a>),
+}
+
+impl Serialize for Threats<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Threats::Written(threats) => serializer.collect_seq(threats.iter()),
+            Threats::OnDemand(analysis) => serializer.collect_seq(analysis.threats()),
+        }
+    }
 }
 
 /// The threatscribe JSON report, `schema_version` 1.
@@ -71,9 +130,11 @@ struct JsonReport<'a> {
     questions: &'a [String],
     /// Tracking entries that expired or match no finding.
     tracking_notes: &'a [String],
-    threats: &'a [Threat],
+    #[schemars(with = "Vec<Threat>")]
+    threats: Threats<'a>,
     summary: SummaryOut,
-    coverage: Vec<CoverageOut<'a>>,
+    #[schemars(with = "Vec<CoverageOut<'static>>")]
+    coverage: Coverage<'a>,
     log: &'a [LogEntry],
     usage: Usage,
     /// What the LLM agents did (only with `--llm`): every call with its tokens and cost, every
@@ -82,88 +143,130 @@ struct JsonReport<'a> {
     llm: Option<&'a threatscribe_model::LlmRun>,
 }
 
-fn coverage_row(row: &CoverageRow) -> CoverageOut<'_> {
-    let categories = row
-        .cells
+/// What the report says, from an `Analysis` or a `StreamingAnalysis`.
+struct Parts<'a> {
+    model: &'a Model,
+    assumptions: &'a [String],
+    questions: &'a [String],
+    tracking_notes: &'a [String],
+    threats: Threats<'a>,
+    summary: Summary,
+    coverage: Coverage<'a>,
+    log: &'a [LogEntry],
+}
+
+fn count_map<K: Copy>(
+    counts: &[(K, usize)],
+    name: impl Fn(K) -> &'static str,
+) -> serde_json::Map<String, serde_json::Value> {
+    counts
         .iter()
-        .map(|(stride, cell)| {
-            (
-                stride.as_str().to_owned(),
-                serde_json::to_value(cell).unwrap_or(serde_json::Value::Null),
-            )
-        })
-        .collect();
-    CoverageOut {
-        target: &row.target,
-        name: &row.name,
-        kind: &row.kind,
-        categories,
-    }
+        .map(|(k, n)| (name(*k).to_owned(), (*n).into()))
+        .collect()
+}
+
+fn write(
+    parts: Parts<'_>,
+    source: &Source,
+    llm: Option<&threatscribe_model::LlmRun>,
+    out: &mut dyn io::Write,
+) -> io::Result<()> {
+    let (model, summary) = (parts.model, &parts.summary);
+    let document = JsonReport {
+        schema_version: SCHEMA_VERSION,
+        generator: Generator {
+            name: "threatscribe",
+            version: VERSION,
+        },
+        source: SourceInfo {
+            path: &source.path,
+            kind: &source.kind,
+            warnings: &source.warnings,
+        },
+        model: ModelOut {
+            name: &model.name,
+            description: model.description.as_deref(),
+            elements: &model.elements,
+            flows: &model.flows,
+            boundaries: &model.boundaries,
+            data_assets: &model.data_assets,
+        },
+        assumptions: parts.assumptions,
+        questions: parts.questions,
+        tracking_notes: parts.tracking_notes,
+        threats: parts.threats,
+        summary: SummaryOut {
+            total: summary.total,
+            open: summary.open,
+            mitigated: summary.mitigated,
+            by_status: count_map(&summary.by_status, Status::as_str),
+            open_by_severity: count_map(&summary.by_severity, Severity::as_str),
+            by_stride: count_map(&summary.by_stride, Stride::as_str),
+            elements: summary.elements,
+            flows: summary.flows,
+            boundaries: summary.boundaries,
+        },
+        coverage: parts.coverage,
+        log: parts.log,
+        usage: Usage::of(llm),
+        llm,
+    };
+    serde_json::to_writer_pretty(&mut *out, &document).map_err(io::Error::other)?;
+    out.write_all(b"\n")
 }
 
 impl Render for Json {
     fn render(&self, report: &Report<'_>, out: &mut dyn io::Write) -> io::Result<()> {
         let analysis = report.analysis;
         let model = &analysis.model;
-        let summary = Summary::of(
-            &analysis.threats,
-            model.elements.len(),
-            model.flows.len(),
-            model.boundaries.len(),
-        );
-        let document = JsonReport {
-            schema_version: SCHEMA_VERSION,
-            generator: Generator {
-                name: "threatscribe",
-                version: VERSION,
-            },
-            source: SourceInfo {
-                path: &report.source.path,
-                kind: &report.source.kind,
-                warnings: &report.source.warnings,
-            },
-            model: ModelOut {
-                name: &model.name,
-                description: model.description.as_deref(),
-                elements: &model.elements,
-                flows: &model.flows,
-                boundaries: &model.boundaries,
-                data_assets: &model.data_assets,
-            },
+        let parts = Parts {
+            model,
             assumptions: &analysis.assumptions,
             questions: &analysis.questions,
             tracking_notes: &analysis.tracking_notes,
-            threats: &analysis.threats,
-            summary: SummaryOut {
-                total: summary.total,
-                open: summary.open,
-                mitigated: summary.mitigated,
-                by_status: summary
-                    .by_status
-                    .iter()
-                    .map(|(s, n)| (s.as_str().to_owned(), (*n).into()))
-                    .collect(),
-                open_by_severity: summary
-                    .by_severity
-                    .iter()
-                    .map(|(s, n)| (s.as_str().to_owned(), (*n).into()))
-                    .collect(),
-                by_stride: summary
-                    .by_stride
-                    .iter()
-                    .map(|(s, n)| (s.as_str().to_owned(), (*n).into()))
-                    .collect(),
-                elements: summary.elements,
-                flows: summary.flows,
-                boundaries: summary.boundaries,
-            },
-            coverage: analysis.coverage.iter().map(coverage_row).collect(),
+            threats: Threats::Written(&analysis.threats),
+            summary: Summary::of(
+                &analysis.threats,
+                model.elements.len(),
+                model.flows.len(),
+                model.boundaries.len(),
+            ),
+            coverage: Coverage::Rows(&analysis.coverage),
             log: &analysis.log,
-            usage: Usage::of(report.llm),
-            llm: report.llm,
         };
-        serde_json::to_writer_pretty(&mut *out, &document).map_err(io::Error::other)?;
-        out.write_all(b"\n")
+        write(parts, report.source, report.llm, out)
+    }
+}
+
+impl Json {
+    /// The same report as `render` gives for `analysis.into_analysis()`, byte for byte, with
+    /// each finding written only when its turn comes: memory stays that of the model and the
+    /// findings' outlines, whatever the number of findings.
+    pub fn render_streaming(
+        &self,
+        analysis: &StreamingAnalysis<'_>,
+        source: &Source,
+        out: &mut dyn io::Write,
+    ) -> io::Result<()> {
+        let model = analysis.model();
+        let parts = Parts {
+            model,
+            assumptions: &analysis.assumptions,
+            questions: &analysis.questions,
+            tracking_notes: &analysis.tracking_notes,
+            threats: Threats::OnDemand(analysis),
+            summary: Summary::count(
+                analysis
+                    .outlines()
+                    .map(|o| (o.stride, o.severity, o.status)),
+                model.elements.len(),
+                model.flows.len(),
+                model.boundaries.len(),
+            ),
+            coverage: Coverage::OnDemand(analysis),
+            log: &analysis.log,
+        };
+        write(parts, source, None, out)
     }
 }
 

@@ -22,29 +22,49 @@ pub struct Summary {
 
 impl Summary {
     pub fn of(threats: &[Threat], elements: usize, flows: usize, boundaries: usize) -> Self {
-        let open: Vec<&Threat> = threats
-            .iter()
-            .filter(|t| t.status.is_unresolved())
-            .collect();
+        Self::count(
+            threats.iter().map(|t| (t.stride, t.severity, t.status)),
+            elements,
+            flows,
+            boundaries,
+        )
+    }
+
+    /// The counts of findings given as (primary category, severity, status).
+    pub fn count(
+        findings: impl IntoIterator<Item = (Stride, Severity, Status)>,
+        elements: usize,
+        flows: usize,
+        boundaries: usize,
+    ) -> Self {
+        let mut by_status = [0usize; Status::ALL.len()];
+        let mut by_severity = [0usize; Severity::ALL.len()];
+        let mut by_stride = [0usize; Stride::ALL.len()];
+        let mut total = 0;
+        for (stride, severity, status) in findings {
+            total += 1;
+            by_status[status as usize] += 1;
+            by_stride[stride as usize] += 1;
+            if status.is_unresolved() {
+                by_severity[severity as usize] += 1;
+            }
+        }
         Summary {
-            total: threats.len(),
-            open: open.len(),
-            mitigated: threats
-                .iter()
-                .filter(|t| t.status == Status::Mitigated)
-                .count(),
+            total,
+            open: by_status[Status::Open as usize] + by_status[Status::InProgress as usize],
+            mitigated: by_status[Status::Mitigated as usize],
             by_status: Status::ALL
                 .iter()
-                .map(|&s| (s, threats.iter().filter(|t| t.status == s).count()))
+                .map(|&s| (s, by_status[s as usize]))
                 .collect(),
             by_severity: Severity::ALL
                 .iter()
                 .rev()
-                .map(|&s| (s, open.iter().filter(|t| t.severity == s).count()))
+                .map(|&s| (s, by_severity[s as usize]))
                 .collect(),
             by_stride: Stride::ALL
                 .iter()
-                .map(|&s| (s, threats.iter().filter(|t| t.stride == s).count()))
+                .map(|&s| (s, by_stride[s as usize]))
                 .collect(),
             elements,
             flows,

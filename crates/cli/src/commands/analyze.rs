@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::ValueEnum;
-use threatscribe_engine::{LogEntry, Role, analyze_on};
+use threatscribe_engine::{LogEntry, Role, StreamingAnalysis, analyze_on};
 use threatscribe_model::Severity;
 use threatscribe_report::{
     Baseline, Csv, Html, Json, Markdown, Render, Report, Sarif, Source, dot, mermaid, svg,
@@ -126,11 +126,13 @@ pub struct Args {
 pub fn run(args: &Args) -> Result<(), CliError> {
     let kb = crate::knowledge::load(args.kb.as_deref())?;
     let input = Input::read(&args.input)?;
-    let parsed = input.parse(kb)?;
+    let mut parsed = input.parse(kb)?;
     if !args.quiet {
         input.print_warnings(&parsed);
     }
-    let mut model = parsed.model.clone();
+    let read = Read::of(&input, &parsed);
+    // Taken, not cloned: on a large model the copy is tens of MiB.
+    let mut model = std::mem::take(&mut parsed.model);
     if let Some(path) = &args.tracking {
         model.tracking.extend(crate::input::read_tracking(path)?);
     }
@@ -141,6 +143,34 @@ pub fn run(args: &Args) -> Result<(), CliError> {
         let calls = threatscribe_agents::plan(settings, &input.text, &model, kb, Some(&today));
         crate::llm::print_plan(settings, &calls);
         return Ok(());
+    }
+    let format = args
+        .format
+        .or_else(|| {
+            args.output
+                .as_deref()
+                .and_then(OutputFormat::from_extension)
+        })
+        .unwrap_or(OutputFormat::Md);
+    let to_directory = args
+        .output
+        .as_deref()
+        .filter(|p| p.is_dir() || p.to_string_lossy().ends_with('/'));
+    if llm.is_none()
+        && to_directory.is_none()
+        && args.diagram.is_none()
+        && format == OutputFormat::Json
+    {
+        return json_streaming(
+            args,
+            &input,
+            &parsed,
+            &read,
+            &model,
+            kb,
+            &today,
+            baseline.as_ref(),
+        );
     }
     let (model, mut analysis, run) = match &llm {
         None => {
@@ -157,21 +187,9 @@ pub fn run(args: &Args) -> Result<(), CliError> {
         .as_ref()
         .and_then(|run| crate::llm::report_problems(run, args.quiet))
         .filter(|_| args.llm.llm_required);
-    if !args.quiet {
-        for note in &analysis.tracking_notes {
-            eprintln!("warning: tracking: {note}");
-        }
-    }
-    analysis
-        .log
-        .splice(0..0, intake_log(&input, &parsed, &model, run.as_ref()));
-    let source = Source {
-        path: input.display_path(),
-        kind: input.kind().to_owned(),
-        text: input.text.clone(),
-        warnings: parsed.warnings.iter().map(ToString::to_string).collect(),
-        locations: parsed.locations.clone(),
-    };
+    print_tracking_notes(args, &analysis.tracking_notes);
+    analysis.log.splice(0..0, read.log(&model, run.as_ref()));
+    let source = source_of(&input, &parsed);
     let report = Report {
         analysis: &analysis,
         source: &source,
@@ -179,11 +197,35 @@ pub fn run(args: &Args) -> Result<(), CliError> {
         knowledge_base: (kb.rules.len(), kb.controls.len(), kb.catalog.len()),
         baseline,
     };
-    if let Some(dir) = args
-        .output
-        .as_deref()
-        .filter(|p| p.is_dir() || p.to_string_lossy().ends_with('/'))
-    {
+    let check_gate = |report: &Report<'_>| {
+        let threats = &report.analysis.threats;
+        gate(
+            args,
+            report.baseline.as_ref(),
+            threats
+                .iter()
+                .map(|t| (t.id.as_str(), t.severity, t.status)),
+            |i| threats[i].title.clone(),
+        )
+    };
+    write_reports(args, format, to_directory, &report)?;
+    match llm_failure {
+        // The gate cannot be trusted on a partial run.
+        Some(failure) => Err(CliError::LlmFailed(failure)),
+        None => check_gate(&report),
+    }
+}
+
+/// Writes the report in `format`, the diagram (`--diagram`), or every format and diagram into
+/// `directory`.
+fn write_reports(
+    args: &Args,
+    format: OutputFormat,
+    directory: Option<&std::path::Path>,
+    report: &Report<'_>,
+) -> Result<(), CliError> {
+    let analysis = report.analysis;
+    if let Some(dir) = directory {
         std::fs::create_dir_all(dir).map_err(|source| CliError::Write {
             path: dir.to_path_buf(),
             source,
@@ -191,7 +233,7 @@ pub fn run(args: &Args) -> Result<(), CliError> {
         for format in OutputFormat::ALL {
             output::write_with(
                 Some(&dir.join(format!("report.{}", format.extension()))),
-                &mut |out| render(format, &report, out),
+                &mut |out| render(format, report, out),
             )?;
         }
         for (name, diagram) in [
@@ -199,62 +241,115 @@ pub fn run(args: &Args) -> Result<(), CliError> {
             ("dfd.dot", DiagramFormat::Dot),
             ("dfd.svg", DiagramFormat::Svg),
         ] {
-            output::write(Some(&dir.join(name)), draw(diagram, &analysis).as_bytes())?;
+            output::write(Some(&dir.join(name)), draw(diagram, analysis).as_bytes())?;
         }
-        return finish(args, &report, llm_failure);
+    } else if let Some(diagram) = args.diagram {
+        output::write(args.output.as_deref(), draw(diagram, analysis).as_bytes())?;
+    } else {
+        output::write_with(args.output.as_deref(), &mut |out| {
+            render(format, report, out)
+        })?;
     }
-    if let Some(diagram) = args.diagram {
-        output::write(args.output.as_deref(), draw(diagram, &analysis).as_bytes())?;
-        return finish(args, &report, llm_failure);
-    }
-    let format = args
-        .format
-        .or_else(|| {
-            args.output
-                .as_deref()
-                .and_then(OutputFormat::from_extension)
-        })
-        .unwrap_or(OutputFormat::Md);
-    output::write_with(args.output.as_deref(), &mut |out| {
-        render(format, &report, out)
-    })?;
-    finish(args, &report, llm_failure)
+    Ok(())
 }
 
-/// The architect's first log entries: what was read, and what the LLM architect added.
-fn intake_log(
+/// The JSON report without an LLM: each finding is written as the report reaches it, so memory
+/// stays that of the model whatever the number of findings. The bytes are those of the other
+/// path.
+#[allow(clippy::too_many_arguments)] // what `run` worked out before choosing this path
+fn json_streaming(
+    args: &Args,
     input: &Input,
     parsed: &threatscribe_intake::ParsedModel,
+    read: &Read,
     model: &threatscribe_model::Model,
-    run: Option<&threatscribe_model::LlmRun>,
-) -> Vec<LogEntry> {
-    let read = &parsed.model;
-    let mut entries = vec![LogEntry {
-        role: Role::Architect,
-        message: format!(
-            "Read {} `{}`: {} elements, {} flows, {} trust boundaries, {} data assets; {} warnings.",
-            input.kind(),
-            input.display_path(),
-            read.elements.len(),
-            read.flows.len(),
-            read.boundaries.len(),
-            read.data_assets.len(),
-            parsed.warnings.len()
-        ),
-    }];
-    if let Some(run) = run {
-        let added = |a: usize, b: usize| a.saturating_sub(b);
-        entries.push(LogEntry {
-            role: Role::Architect,
-            message: format!(
-                "The architect agent ({}) added {} elements and {} flows the reading missed (each listed under the assumptions with the words it rests on).",
-                run.provider,
-                added(model.elements.len(), read.elements.len()),
-                added(model.flows.len(), read.flows.len())
-            ),
-        });
+    kb: &threatscribe_kb::KnowledgeBase,
+    today: &str,
+    baseline: Option<&Baseline>,
+) -> Result<(), CliError> {
+    let mut analysis = StreamingAnalysis::new(model, kb, Some(today), &[]);
+    print_tracking_notes(args, &analysis.tracking_notes);
+    analysis.log.splice(0..0, read.log(model, None));
+    let source = source_of(input, parsed);
+    output::write_with(args.output.as_deref(), &mut |out| {
+        Json.render_streaming(&analysis, &source, out)
+    })?;
+    gate(
+        args,
+        baseline,
+        analysis.outlines().map(|o| (o.id, o.severity, o.status)),
+        |i| analysis.threat(i).title,
+    )
+}
+
+fn print_tracking_notes(args: &Args, notes: &[String]) {
+    if !args.quiet {
+        for note in notes {
+            eprintln!("warning: tracking: {note}");
+        }
     }
-    entries
+}
+
+fn source_of(input: &Input, parsed: &threatscribe_intake::ParsedModel) -> Source {
+    Source {
+        path: input.display_path(),
+        kind: input.kind().to_owned(),
+        text: input.text.clone(),
+        warnings: parsed.warnings.iter().map(ToString::to_string).collect(),
+        locations: parsed.locations.clone(),
+    }
+}
+
+/// What the intake read, for the architect's first log entries.
+struct Read {
+    entry: LogEntry,
+    elements: usize,
+    flows: usize,
+}
+
+impl Read {
+    fn of(input: &Input, parsed: &threatscribe_intake::ParsedModel) -> Self {
+        let read = &parsed.model;
+        Read {
+            entry: LogEntry {
+                role: Role::Architect,
+                message: format!(
+                    "Read {} `{}`: {} elements, {} flows, {} trust boundaries, {} data assets; {} warnings.",
+                    input.kind(),
+                    input.display_path(),
+                    read.elements.len(),
+                    read.flows.len(),
+                    read.boundaries.len(),
+                    read.data_assets.len(),
+                    parsed.warnings.len()
+                ),
+            },
+            elements: read.elements.len(),
+            flows: read.flows.len(),
+        }
+    }
+
+    /// The architect's first log entries: what was read, and what the LLM architect added to
+    /// it (`model` is the model analysed).
+    fn log(
+        &self,
+        model: &threatscribe_model::Model,
+        run: Option<&threatscribe_model::LlmRun>,
+    ) -> Vec<LogEntry> {
+        let mut entries = vec![self.entry.clone()];
+        if let Some(run) = run {
+            entries.push(LogEntry {
+                role: Role::Architect,
+                message: format!(
+                    "The architect agent ({}) added {} elements and {} flows the reading missed (each listed under the assumptions with the words it rests on).",
+                    run.provider,
+                    model.elements.len().saturating_sub(self.elements),
+                    model.flows.len().saturating_sub(self.flows)
+                ),
+            });
+        }
+        entries
+    }
 }
 
 fn read_baseline(path: &std::path::Path) -> Result<Baseline, CliError> {
@@ -266,43 +361,33 @@ fn read_baseline(path: &std::path::Path) -> Result<Baseline, CliError> {
         .map_err(|problem| CliError::Unusable(format!("--baseline {}: {problem}", path.display())))
 }
 
-/// The exit status once the report is written: 4 when `--llm-required` and the LLM failed
-/// (the gate cannot be trusted on a partial run), else the gate's.
-fn finish(args: &Args, report: &Report<'_>, llm_failure: Option<String>) -> Result<(), CliError> {
-    match llm_failure {
-        Some(failure) => Err(CliError::LlmFailed(failure)),
-        None => gate(args, report),
-    }
-}
-
 /// `--fail-on`: the report is written either way; the exit code says whether unresolved
-/// findings at or above the threshold (new ones only, with a baseline) remain.
-fn gate(args: &Args, report: &Report<'_>) -> Result<(), CliError> {
+/// findings at or above the threshold (new ones only, with a baseline) remain. `findings` are
+/// (id, severity, status) in report order; `title` gives the title of the finding at a position.
+fn gate<'a>(
+    args: &Args,
+    baseline: Option<&Baseline>,
+    findings: impl Iterator<Item = (&'a str, Severity, threatscribe_model::Status)>,
+    title: impl Fn(usize) -> String,
+) -> Result<(), CliError> {
     let Some(threshold) = args.fail_on else {
         return Ok(());
     };
-    let failing: Vec<&threatscribe_model::Threat> = report
-        .analysis
-        .threats
-        .iter()
-        .filter(|t| t.status.is_unresolved() && t.severity >= threshold.severity())
-        .filter(|t| {
-            report
-                .baseline
-                .as_ref()
-                .is_none_or(|b| !b.threats.contains_key(&t.id))
+    let failing: Vec<String> = findings
+        .enumerate()
+        .filter(|(_, (_, severity, status))| {
+            status.is_unresolved() && *severity >= threshold.severity()
         })
+        .filter(|(_, (id, _, _))| baseline.is_none_or(|b| !b.threats.contains_key(*id)))
+        .map(|(i, (id, severity, _))| format!("{id} [{severity}] {}", title(i)))
         .collect();
     if failing.is_empty() {
         return Ok(());
     }
     Err(CliError::Gate {
         threshold: threshold.severity().as_str().to_owned(),
-        new_only: report.baseline.is_some(),
-        findings: failing
-            .iter()
-            .map(|t| format!("{} [{}] {}", t.id, t.severity, t.title))
-            .collect(),
+        new_only: baseline.is_some(),
+        findings: failing,
     })
 }
 
