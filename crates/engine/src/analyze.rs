@@ -200,21 +200,31 @@ impl Index {
     }
 }
 
-/// One rule on one element or flow: the hit, with its evidence, when the rule matches.
+/// One rule on one element or flow: the hit when the rule matches, with its evidence when
+/// `evidence` is true (without, the verdict and whether it is mitigated are the same, and
+/// nothing is written down).
 pub(crate) fn apply<'a>(
     rule: &'a Rule,
     subject: Subject<'a>,
     context: &Context<'a>,
+    evidence: bool,
 ) -> Option<Hit<'a>> {
     let target = subject.id();
-    let mut findings = Findings::default();
+    let blank = || {
+        if evidence {
+            Findings::default()
+        } else {
+            Findings::quiet()
+        }
+    };
+    let mut findings = blank();
     if let Some(when) = &rule.when
         && !matches(when, subject, context, &mut findings)
     {
         return None;
     }
     let mitigated_by = rule.mitigated_when.as_ref().and_then(|condition| {
-        let mut why = Findings::default();
+        let mut why = blank();
         matches(condition, subject, context, &mut why).then(|| why.evidence.join("; "))
     });
     let mut seen = Vec::new();

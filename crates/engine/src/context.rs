@@ -1,7 +1,10 @@
 //! Facts about a model that rules ask for again and again, computed once: which flows touch
 //! an element, its boundary chain, whether it faces the internet, the data at stake.
 
-use std::collections::HashMap;
+// Ids are looked up several times per rule and target: foldhash hashes short keys several times
+// faster than SipHash, and its per-process random seed still keeps crafted ids from colliding
+// on purpose (model files may come from untrusted branches).
+use foldhash::HashMap;
 use std::sync::Arc;
 
 use threatscribe_kb::KnowledgeBase;

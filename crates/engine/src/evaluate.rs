@@ -28,6 +28,32 @@ impl<'a> Subject<'a> {
 pub struct Findings<'a> {
     pub evidence: Vec<String>,
     pub peers: Vec<&'a Element>,
+    /// Whether to write the evidence down: not when only the verdict is wanted.
+    pub quiet: bool,
+}
+
+impl Findings<'_> {
+    /// Findings that keep the peers but write no evidence.
+    pub fn quiet() -> Self {
+        Findings {
+            quiet: true,
+            ..Findings::default()
+        }
+    }
+
+    fn note(&mut self, fact: impl FnOnce() -> String) {
+        if !self.quiet {
+            self.evidence.push(fact());
+        }
+    }
+
+    /// Empty findings that write evidence as these do.
+    fn like(&self) -> Self {
+        Findings {
+            quiet: self.quiet,
+            ..Findings::default()
+        }
+    }
 }
 
 fn article(kind: threatscribe_model::ElementKind) -> &'static str {
@@ -96,7 +122,7 @@ fn evaluate<'a>(
         (Condition::All(all), _) => all.iter().all(|c| matches(c, subject, context, findings)),
         (Condition::Any(any), _) => any.iter().any(|c| matches(c, subject, context, findings)),
         (Condition::Not(inner), _) => {
-            let mut scratch = Findings::default();
+            let mut scratch = Findings::quiet();
             !evaluate(inner, subject, context, &mut scratch)
         }
         (Condition::Property { name, expected }, _) => {
@@ -108,9 +134,7 @@ fn evaluate<'a>(
                 Some(values) => values.iter().any(|v| same_value(actual, v)),
             };
             if hit {
-                findings
-                    .evidence
-                    .push(format!("`{name}: {}` is declared", show(actual)));
+                findings.note(|| format!("`{name}: {}` is declared", show(actual)));
             }
             hit
         }
@@ -128,21 +152,18 @@ fn evaluate<'a>(
             if sensitive.is_empty() {
                 return false;
             }
-            findings.evidence.push(format!(
-                "{level} or more sensitive data at stake: {}",
-                sensitive.join(", ")
-            ));
+            findings.note(|| {
+                format!(
+                    "{level} or more sensitive data at stake: {}",
+                    sensitive.join(", ")
+                )
+            });
             true
         }
         (Condition::Kind(kinds), Subject::Element(e)) => {
             let hit = kinds.contains(&e.kind);
             if hit {
-                findings.evidence.push(format!(
-                    "`{}` is {} {}",
-                    e.id,
-                    article(e.kind),
-                    e.kind.label()
-                ));
+                findings.note(|| format!("`{}` is {} {}", e.id, article(e.kind), e.kind.label()));
             }
             hit
         }
@@ -150,37 +171,33 @@ fn evaluate<'a>(
             let Some(found) = e.technologies.iter().find(|t| ids.contains(t)) else {
                 return false;
             };
-            findings.evidence.push(format!(
-                "`{}` uses {}",
-                e.id,
-                context.technology_name(found)
-            ));
+            findings.note(|| format!("`{}` uses {}", e.id, context.technology_name(found)));
             true
         }
         (Condition::Tag(tags), Subject::Element(e)) => {
             let Some(tag) = tags.iter().find(|t| context.tags(e).contains(&t.as_str())) else {
                 return false;
             };
-            let source = if e.tags.contains(tag) {
-                "declared on the element".to_owned()
-            } else {
-                let by: Vec<&str> = e
-                    .technologies
-                    .iter()
-                    .filter(|t| {
-                        context
-                            .kb
-                            .catalog
-                            .get(t)
-                            .is_some_and(|c| c.tags.contains(tag))
-                    })
-                    .map(|t| context.technology_name(t))
-                    .collect();
-                format!("from {}", by.join(", "))
-            };
-            findings
-                .evidence
-                .push(format!("`{}` has tag `{tag}` ({source})", e.id));
+            findings.note(|| {
+                let source = if e.tags.contains(tag) {
+                    "declared on the element".to_owned()
+                } else {
+                    let by: Vec<&str> = e
+                        .technologies
+                        .iter()
+                        .filter(|t| {
+                            context
+                                .kb
+                                .catalog
+                                .get(t)
+                                .is_some_and(|c| c.tags.contains(tag))
+                        })
+                        .map(|t| context.technology_name(t))
+                        .collect();
+                    format!("from {}", by.join(", "))
+                };
+                format!("`{}` has tag `{tag}` ({source})", e.id)
+            });
             true
         }
         (Condition::Reaches(inner), Subject::Element(e)) => neighbours(
@@ -202,7 +219,7 @@ fn evaluate<'a>(
             if exposure.is_some() != *wanted {
                 return false;
             }
-            findings.evidence.push(match exposure {
+            findings.note(|| match exposure {
                 Some(crate::context::Exposure::Declared) => {
                     format!("`{}` is declared internet-facing", e.id)
                 }
@@ -221,10 +238,12 @@ fn evaluate<'a>(
             let Some(boundary) = chain.iter().find(|b| kinds.contains(&b.kind)) else {
                 return false;
             };
-            findings.evidence.push(format!(
-                "`{}` runs inside {} ({})",
-                e.id, boundary.name, boundary.kind
-            ));
+            findings.note(|| {
+                format!(
+                    "`{}` runs inside {} ({})",
+                    e.id, boundary.name, boundary.kind
+                )
+            });
             true
         }
         (Condition::CrossesBoundary(wanted), Subject::Flow(f)) => {
@@ -232,10 +251,12 @@ fn evaluate<'a>(
             if crosses != *wanted {
                 return false;
             }
-            findings.evidence.push(if crosses {
-                format!("`{}` crosses a trust boundary", f.id)
-            } else {
-                format!("`{}` stays inside one trust boundary", f.id)
+            findings.note(|| {
+                if crosses {
+                    format!("`{}` crosses a trust boundary", f.id)
+                } else {
+                    format!("`{}` stays inside one trust boundary", f.id)
+                }
             });
             true
         }
@@ -250,10 +271,12 @@ fn evaluate<'a>(
                 .map_or("no protocol given".to_owned(), |p| {
                     format!("protocol {}", context.technology_name(p))
                 });
-            findings.evidence.push(if encrypted {
-                format!("`{}` is encrypted ({protocol})", f.id)
-            } else {
-                format!("`{}` is not declared encrypted ({protocol})", f.id)
+            findings.note(|| {
+                if encrypted {
+                    format!("`{}` is encrypted ({protocol})", f.id)
+                } else {
+                    format!("`{}` is not declared encrypted ({protocol})", f.id)
+                }
             });
             true
         }
@@ -262,10 +285,12 @@ fn evaluate<'a>(
             if authenticated != *wanted {
                 return false;
             }
-            findings.evidence.push(if authenticated {
-                format!("`{}` is declared authenticated", f.id)
-            } else {
-                format!("`{}` is not declared authenticated", f.id)
+            findings.note(|| {
+                if authenticated {
+                    format!("`{}` is declared authenticated", f.id)
+                } else {
+                    format!("`{}` is not declared authenticated", f.id)
+                }
             });
             true
         }
@@ -277,11 +302,7 @@ fn evaluate<'a>(
             else {
                 return false;
             };
-            findings.evidence.push(format!(
-                "`{}` uses {}",
-                f.id,
-                context.technology_name(protocol)
-            ));
+            findings.note(|| format!("`{}` uses {}", f.id, context.technology_name(protocol)));
             true
         }
         (Condition::From(inner), Subject::Flow(f)) => context
@@ -308,9 +329,9 @@ fn neighbours<'a, 'i>(
         let Some(peer) = context.element(id) else {
             continue;
         };
-        let mut local = Findings::default();
+        let mut local = findings.like();
         if matches(inner, Subject::Element(peer), context, &mut local) {
-            findings.evidence.push(format!("it {verb} `{}`", peer.id));
+            findings.note(|| format!("it {verb} `{}`", peer.id));
             findings.evidence.extend(local.evidence);
             for found in std::iter::once(peer).chain(local.peers) {
                 if !findings.peers.iter().any(|p| p.id == found.id) {

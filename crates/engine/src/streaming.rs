@@ -232,7 +232,7 @@ impl<'a> StreamingAnalysis<'a> {
         let slot = &self.slots[index];
         let mut threat = match slot.origin {
             Origin::Rule(rule, subject) => {
-                let hit = apply(rule, subject, &self.context)
+                let hit = apply(rule, subject, &self.context, true)
                     .expect("a rule matches its target again: evaluation is deterministic");
                 build_threat(&hit, &self.context)
             }
@@ -319,26 +319,58 @@ fn rule_slots<'a>(context: &Context<'a>) -> (Vec<Slot<'a>>, usize, Vec<String>) 
             .filter(|(_, r)| r.applies_to == subject)
             .collect()
     };
-    let element_rules = rules_for(RuleSubject::Element);
-    let flow_rules = rules_for(RuleSubject::Flow);
+    let rules = (
+        rules_for(RuleSubject::Element),
+        rules_for(RuleSubject::Flow),
+    );
     let model = context.model;
-    let subjects = (model.elements.iter().enumerate())
-        .map(|(n, e)| (n, Subject::Element(e), &element_rules))
-        .chain((model.flows.iter().enumerate()).map(|(n, f)| (n, Subject::Flow(f), &flow_rules)));
+    let parts = in_parallel(model.elements.len() + model.flows.len(), |positions| {
+        targets_slots(context, &rules, positions)
+    });
+    let mut slots = Vec::with_capacity(parts.iter().map(|p| p.0.len()).sum());
+    let mut matched = 0;
+    let mut absorbed = Vec::new();
+    for (part, n, folded) in parts {
+        slots.extend(part);
+        matched += n;
+        absorbed.extend(folded);
+    }
+    // A rule applies to elements or to flows, never both: (rule, position) orders them all.
+    absorbed.sort_by_key(|(rule, position, _)| (*rule, *position));
+    let absorbed = absorbed.into_iter().map(|(_, _, text)| text).collect();
+    (slots, matched, absorbed)
+}
 
+type RuleList<'a> = Vec<(usize, &'a Rule)>;
+
+/// `rule_slots` for the targets at `positions` (elements first, then flows): their findings,
+/// how many rules matched, and (rule, position, text) of each folded finding.
+fn targets_slots<'a>(
+    context: &Context<'a>,
+    (element_rules, flow_rules): &(RuleList<'a>, RuleList<'a>),
+    positions: std::ops::Range<usize>,
+) -> (Vec<Slot<'a>>, usize, Vec<(usize, usize, String)>) {
+    let model = context.model;
     let mut slots = Vec::new();
     let mut matched = 0;
-    let mut absorbed: Vec<(usize, usize, String)> = Vec::new();
-    for (n, subject, rules) in subjects {
+    let mut absorbed = Vec::new();
+    for position in positions {
+        let (subject, rules) = match model.elements.get(position) {
+            Some(element) => (Subject::Element(element), element_rules),
+            None => (
+                Subject::Flow(&model.flows[position - model.elements.len()]),
+                flow_rules,
+            ),
+        };
         let mut hits: Vec<(usize, Hit<'a>)> = rules
             .iter()
-            .filter_map(|&(i, rule)| apply(rule, subject, context).map(|hit| (i, hit)))
+            .filter_map(|&(i, rule)| apply(rule, subject, context, false).map(|hit| (i, hit)))
             .collect();
         matched += hits.len();
         absorbed.extend(
             absorb_baseline(&mut hits)
                 .into_iter()
-                .map(|(rule, text)| (rule, n, text)),
+                .map(|(rule, text)| (rule, position, text)),
         );
         slots.extend(hits.into_iter().map(|(_, hit)| Slot {
             id: format!("{}@{}", hit.rule.id, hit.target),
@@ -352,10 +384,50 @@ fn rule_slots<'a>(context: &Context<'a>) -> (Vec<Slot<'a>>, usize, Vec<String>) 
             origin: Origin::Rule(hit.rule, subject),
         }));
     }
-    // A rule applies to elements or to flows, never both: (rule, position) orders them all.
-    absorbed.sort_by_key(|(rule, n, _)| (*rule, *n));
-    let absorbed = absorbed.into_iter().map(|(_, _, text)| text).collect();
     (slots, matched, absorbed)
+}
+
+/// Below this many items, work stays on one thread: starting threads would cost more.
+const PARALLEL_FROM: usize = 2_000;
+
+/// `work` on consecutive ranges covering `0..n`, the results in range order. The ranges are
+/// small and handed out to one thread per core as each finishes its last, so threads stay busy
+/// when some targets cost more than others (an element meets far more rules than a flow).
+fn in_parallel<T: Send>(n: usize, work: impl Fn(std::ops::Range<usize>) -> T + Sync) -> Vec<T> {
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    if n < PARALLEL_FROM || threads < 2 {
+        return vec![work(0..n)];
+    }
+    let step = n.div_ceil(threads * 16);
+    let chunks = n.div_ceil(step);
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut done: Vec<(usize, T)> = std::thread::scope(|scope| {
+        let (work, next) = (&work, &next);
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(move || {
+                    let mut mine = Vec::new();
+                    loop {
+                        let chunk = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        if chunk >= chunks {
+                            return mine;
+                        }
+                        let start = chunk * step;
+                        mine.push((chunk, work(start..(start + step).min(n))));
+                    }
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| {
+                h.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    });
+    done.sort_unstable_by_key(|(chunk, _)| *chunk);
+    done.into_iter().map(|(_, result)| result).collect()
 }
 
 /// The reviewer's first step, on one target's hits (in rule order): a specific finding absorbs

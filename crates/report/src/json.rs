@@ -102,24 +102,37 @@ impl Serialize for Coverage<'_> {
     }
 }
 
-/// The findings: all in memory, or each written as the serializer reaches it, so a report of
-/// 100,000 findings never holds them all.
+/// The findings: all in memory, or each written when its turn comes.
 enum Threats<'a> {
     Written(&'a [Threat]),
     OnDemand(&'a StreamingAnalysis<'a>),
 }
 
-impl Serialize for Threats<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+impl Threats<'_> {
+    fn len(&self) -> usize {
         match self {
-            Threats::Written(threats) => serializer.collect_seq(threats.iter()),
-            Threats::OnDemand(analysis) => serializer.collect_seq(analysis.threats()),
+            Threats::Written(threats) => threats.len(),
+            Threats::OnDemand(analysis) => analysis.len(),
         }
+    }
+
+    /// Appends the finding at `index` to `buffer` as the report's pretty JSON prints it.
+    fn write_one(&self, index: usize, buffer: &mut Vec<u8>) -> io::Result<()> {
+        let mut out = Indented::new(buffer, ELEMENT_INDENT);
+        let written = match self {
+            Threats::Written(threats) => serde_json::to_writer_pretty(&mut out, &threats[index]),
+            Threats::OnDemand(analysis) => {
+                serde_json::to_writer_pretty(&mut out, &analysis.threat(index))
+            }
+        };
+        written.map_err(io::Error::other)
     }
 }
 
+// `write` prints this field by field, in this order; it destructures the struct, so a new field
+// does not compile until it is written.
 /// The threatscribe JSON report, `schema_version` 1.
-#[derive(Serialize, schemars::JsonSchema)]
+#[derive(schemars::JsonSchema)]
 #[schemars(title = "threatscribe report")]
 struct JsonReport<'a> {
     schema_version: u32,
@@ -172,7 +185,21 @@ fn write(
     out: &mut dyn io::Write,
 ) -> io::Result<()> {
     let (model, summary) = (parts.model, &parts.summary);
-    let document = JsonReport {
+    let JsonReport {
+        schema_version,
+        generator,
+        source,
+        model,
+        assumptions,
+        questions,
+        tracking_notes,
+        threats,
+        summary,
+        coverage,
+        log,
+        usage,
+        llm,
+    } = JsonReport {
         schema_version: SCHEMA_VERSION,
         generator: Generator {
             name: "threatscribe",
@@ -211,8 +238,166 @@ fn write(
         usage: Usage::of(llm),
         llm,
     };
-    serde_json::to_writer_pretty(&mut *out, &document).map_err(io::Error::other)?;
-    out.write_all(b"\n")
+    let mut document = Document::start(out)?;
+    document.field("schema_version", &schema_version)?;
+    document.field("generator", &generator)?;
+    document.field("source", &source)?;
+    document.field("model", &model)?;
+    document.field("assumptions", &assumptions)?;
+    document.field("questions", &questions)?;
+    document.field("tracking_notes", &tracking_notes)?;
+    document.threats(&threats)?;
+    document.field("summary", &summary)?;
+    document.field("coverage", &coverage)?;
+    document.field("log", &log)?;
+    document.field("usage", &usage)?;
+    if let Some(llm) = llm {
+        document.field("llm", llm)?;
+    }
+    document.finish()
+}
+
+/// Indentation of the report's top-level fields, and of the elements of its arrays.
+const FIELD_INDENT: &[u8] = b"  ";
+const ELEMENT_INDENT: &[u8] = b"    ";
+
+/// The report's top-level object, written field by field exactly as `serde_json`'s pretty
+/// printer writes a whole document (two spaces per level), so the findings can be printed
+/// apart, on other threads, and spliced in.
+struct Document<'w> {
+    out: &'w mut dyn io::Write,
+    first: bool,
+}
+
+impl<'w> Document<'w> {
+    fn start(out: &'w mut dyn io::Write) -> io::Result<Self> {
+        out.write_all(b"{")?;
+        Ok(Document { out, first: true })
+    }
+
+    fn key(&mut self, key: &str) -> io::Result<()> {
+        self.out
+            .write_all(if self.first { b"\n" } else { b",\n" })?;
+        self.first = false;
+        self.out.write_all(FIELD_INDENT)?;
+        serde_json::to_writer(&mut *self.out, key).map_err(io::Error::other)?;
+        self.out.write_all(b": ")
+    }
+
+    fn field(&mut self, key: &str, value: &impl Serialize) -> io::Result<()> {
+        self.key(key)?;
+        serde_json::to_writer_pretty(Indented::new(&mut *self.out, FIELD_INDENT), value)
+            .map_err(io::Error::other)
+    }
+
+    /// The `threats` array. A large one is printed by one thread per core, in chunks handed
+    /// back in order: each thread writes a finding (for a streaming analysis) and prints it,
+    /// so what a thread allocates it also frees.
+    fn threats(&mut self, threats: &Threats<'_>) -> io::Result<()> {
+        self.key("threats")?;
+        let n = threats.len();
+        if n == 0 {
+            return self.out.write_all(b"[]");
+        }
+        self.out.write_all(b"[")?;
+        let print = |range: std::ops::Range<usize>| -> io::Result<Vec<u8>> {
+            // About 2 KiB a finding: grown once or twice, not at every field.
+            let mut buffer = Vec::with_capacity(range.len() * 2048);
+            for index in range {
+                buffer.extend_from_slice(if index == 0 { b"\n" } else { b",\n" });
+                buffer.extend_from_slice(ELEMENT_INDENT);
+                threats.write_one(index, &mut buffer)?;
+            }
+            Ok(buffer)
+        };
+        in_order(n, print, |chunk| self.out.write_all(&chunk))?;
+        self.out.write_all(b"\n")?;
+        self.out.write_all(FIELD_INDENT)?;
+        self.out.write_all(b"]")
+    }
+
+    fn finish(self) -> io::Result<()> {
+        self.out.write_all(b"\n}\n")
+    }
+}
+
+/// Calls `print` on consecutive ranges covering `0..n` and `take` on each result, in order.
+/// From `PARALLEL_FROM` items on and with more than one core, one thread per core prints while
+/// the caller's thread takes (writes) what they printed: thread k prints chunks k, k + t,
+/// k + 2t..., each handing its chunks over a short queue, so memory holds a few chunks only.
+fn in_order(
+    n: usize,
+    print: impl Fn(std::ops::Range<usize>) -> io::Result<Vec<u8>> + Sync,
+    mut take: impl FnMut(Vec<u8>) -> io::Result<()>,
+) -> io::Result<()> {
+    const CHUNK: usize = 128;
+    const PARALLEL_FROM: usize = 2_000;
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    if n < PARALLEL_FROM || threads < 2 {
+        return take(print(0..n)?);
+    }
+    let chunks = n.div_ceil(CHUNK);
+    std::thread::scope(|scope| {
+        let print = &print;
+        let receivers: Vec<_> = (0..threads)
+            .map(|k| {
+                let (sender, receiver) = std::sync::mpsc::sync_channel(2);
+                scope.spawn(move || {
+                    for chunk in (k..chunks).step_by(threads) {
+                        let start = chunk * CHUNK;
+                        let printed = print(start..(start + CHUNK).min(n));
+                        let failed = printed.is_err();
+                        // A closed queue means the writer stopped: nothing more is wanted.
+                        if sender.send(printed).is_err() || failed {
+                            return;
+                        }
+                    }
+                });
+                receiver
+            })
+            .collect();
+        for chunk in 0..chunks {
+            let printed = receivers[chunk % threads]
+                .recv()
+                .map_err(|_| io::Error::other("a report thread stopped"))??;
+            take(printed)?;
+        }
+        Ok(())
+    })
+}
+
+/// A writer that indents every line after the first: what `serde_json` prints for a value at
+/// the top level, shifted to where the value sits in the report. JSON strings never hold a raw
+/// line feed (they escape it), so every line feed is the printer's.
+struct Indented<W> {
+    out: W,
+    indent: &'static [u8],
+}
+
+impl<W: io::Write> Indented<W> {
+    fn new(out: W, indent: &'static [u8]) -> Self {
+        Indented { out, indent }
+    }
+}
+
+impl<W: io::Write> io::Write for Indented<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.write_all(buf)?;
+        Ok(buf.len())
+    }
+
+    fn write_all(&mut self, mut buf: &[u8]) -> io::Result<()> {
+        while let Some(end) = memchr::memchr(b'\n', buf) {
+            self.out.write_all(&buf[..=end])?;
+            self.out.write_all(self.indent)?;
+            buf = &buf[end + 1..];
+        }
+        self.out.write_all(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
 }
 
 impl Render for Json {
