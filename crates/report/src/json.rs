@@ -116,14 +116,13 @@ impl Threats<'_> {
         }
     }
 
-    /// Appends the finding at `index` to `buffer` as the report's pretty JSON prints it.
+    /// Appends the finding at `index` to `buffer` as the report's pretty JSON prints it (an
+    /// element of a top-level field's array: two levels deep).
     fn write_one(&self, index: usize, buffer: &mut Vec<u8>) -> io::Result<()> {
-        let mut out = Indented::new(buffer, ELEMENT_INDENT);
+        let mut out = serde_json::Serializer::with_formatter(buffer, Pretty::at(2));
         let written = match self {
-            Threats::Written(threats) => serde_json::to_writer_pretty(&mut out, &threats[index]),
-            Threats::OnDemand(analysis) => {
-                serde_json::to_writer_pretty(&mut out, &analysis.threat(index))
-            }
+            Threats::Written(threats) => threats[index].serialize(&mut out),
+            Threats::OnDemand(analysis) => analysis.threat(index).serialize(&mut out),
         };
         written.map_err(io::Error::other)
     }
@@ -286,7 +285,11 @@ impl<'w> Document<'w> {
 
     fn field(&mut self, key: &str, value: &impl Serialize) -> io::Result<()> {
         self.key(key)?;
-        serde_json::to_writer_pretty(Indented::new(&mut *self.out, FIELD_INDENT), value)
+        value
+            .serialize(&mut serde_json::Serializer::with_formatter(
+                &mut *self.out,
+                Pretty::at(1),
+            ))
             .map_err(io::Error::other)
     }
 
@@ -366,37 +369,88 @@ fn in_order(
     })
 }
 
-/// A writer that indents every line after the first: what `serde_json` prints for a value at
-/// the top level, shifted to where the value sits in the report. JSON strings never hold a raw
-/// line feed (they escape it), so every line feed is the printer's.
-struct Indented<W> {
-    out: W,
-    indent: &'static [u8],
+/// `serde_json`'s pretty layout (two spaces per level, `": "` after keys, empty arrays and
+/// objects as `[]` and `{}`), for a value that starts `depth` levels deep in the document.
+struct Pretty {
+    depth: usize,
+    /// Whether the array or object being written has had an element yet.
+    has_value: bool,
 }
 
-impl<W: io::Write> Indented<W> {
-    fn new(out: W, indent: &'static [u8]) -> Self {
-        Indented { out, indent }
-    }
-}
-
-impl<W: io::Write> io::Write for Indented<W> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.write_all(buf)?;
-        Ok(buf.len())
-    }
-
-    fn write_all(&mut self, mut buf: &[u8]) -> io::Result<()> {
-        while let Some(end) = memchr::memchr(b'\n', buf) {
-            self.out.write_all(&buf[..=end])?;
-            self.out.write_all(self.indent)?;
-            buf = &buf[end + 1..];
+impl Pretty {
+    fn at(depth: usize) -> Self {
+        Pretty {
+            depth,
+            has_value: false,
         }
-        self.out.write_all(buf)
     }
 
-    fn flush(&mut self) -> io::Result<()> {
-        self.out.flush()
+    fn line<W: ?Sized + io::Write>(&self, out: &mut W, first: bool) -> io::Result<()> {
+        out.write_all(if first { b"\n" } else { b",\n" })?;
+        (0..self.depth).try_for_each(|_| out.write_all(FIELD_INDENT))
+    }
+
+    fn open<W: ?Sized + io::Write>(&mut self, out: &mut W, bracket: &[u8]) -> io::Result<()> {
+        self.depth += 1;
+        self.has_value = false;
+        out.write_all(bracket)
+    }
+
+    fn close<W: ?Sized + io::Write>(&mut self, out: &mut W, bracket: &[u8]) -> io::Result<()> {
+        self.depth -= 1;
+        if self.has_value {
+            out.write_all(b"\n")?;
+            (0..self.depth).try_for_each(|_| out.write_all(FIELD_INDENT))?;
+        }
+        out.write_all(bracket)
+    }
+}
+
+impl serde_json::ser::Formatter for Pretty {
+    fn begin_array<W: ?Sized + io::Write>(&mut self, out: &mut W) -> io::Result<()> {
+        self.open(out, b"[")
+    }
+
+    fn end_array<W: ?Sized + io::Write>(&mut self, out: &mut W) -> io::Result<()> {
+        self.close(out, b"]")
+    }
+
+    fn begin_array_value<W: ?Sized + io::Write>(
+        &mut self,
+        out: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
+        self.line(out, first)
+    }
+
+    fn end_array_value<W: ?Sized + io::Write>(&mut self, _out: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+
+    fn begin_object<W: ?Sized + io::Write>(&mut self, out: &mut W) -> io::Result<()> {
+        self.open(out, b"{")
+    }
+
+    fn end_object<W: ?Sized + io::Write>(&mut self, out: &mut W) -> io::Result<()> {
+        self.close(out, b"}")
+    }
+
+    fn begin_object_key<W: ?Sized + io::Write>(
+        &mut self,
+        out: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
+        self.line(out, first)
+    }
+
+    fn begin_object_value<W: ?Sized + io::Write>(&mut self, out: &mut W) -> io::Result<()> {
+        out.write_all(b": ")
+    }
+
+    fn end_object_value<W: ?Sized + io::Write>(&mut self, _out: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
     }
 }
 
