@@ -1,9 +1,9 @@
 //! The model file as written: the raw shape `serde` reads, with source locations, before any
 //! id is derived or any reference checked. Its JSON Schema is the model file's schema.
 
+use crate::spanned::Spanned;
 use schemars::JsonSchema;
 use serde::Deserialize;
-use serde_saphyr::Spanned;
 use threatscribe_model::{
     BoundaryKind, Classification, ElementKind, Properties, Severity, Status, Stride,
 };

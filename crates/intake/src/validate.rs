@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use serde_saphyr::Spanned;
+use crate::spanned::Spanned;
 use threatscribe_kb::KnowledgeBase;
 use threatscribe_model::{
     Boundary, BoundaryKind, Classification, DataAsset, Element, ElementKind, Flow, Model,
@@ -57,6 +57,11 @@ pub fn parse_model(
     default_name: &str,
     kb: &KnowledgeBase,
 ) -> Result<ParsedModel, IntakeError> {
+    if format == Format::Json
+        && let Some(file) = crate::json::read(text)
+    {
+        return validate(file, default_name, kb);
+    }
     if format == Format::Json
         && let Err(error) = serde_json::from_str::<serde::de::IgnoredAny>(text)
     {
@@ -123,10 +128,7 @@ fn shape_hint(message: &str) -> String {
 }
 
 fn at<T>(spanned: &Spanned<T>) -> (u32, u32) {
-    (
-        spanned.referenced.line() as u32,
-        spanned.referenced.column() as u32,
-    )
+    spanned.at
 }
 
 fn closest<'a>(wanted: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
