@@ -1,13 +1,15 @@
-//! Benchmarks of the pipeline's stages, so regressions show: reading a model file, reading a
-//! description, analysing, and rendering each format. Run with `cargo bench -p
+//! Benchmarks of the pipeline's stages, so regressions show: reading a model file (YAML and
+//! JSON), reading a description, analysing, and the streamed JSON report; each renderer has its
+//! own in `threatscribe-report`. Run with `cargo bench -p
 //! threatscribe-engine`; the scale figures (10,000 elements and more) come from bench/scale.sh.
 
 use std::fmt::Write as _;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use threatscribe_engine::analyze;
+use threatscribe_engine::{StreamingAnalysis, analyze};
 use threatscribe_intake::{Format, parse_description, parse_model};
 use threatscribe_kb::KnowledgeBase;
+use threatscribe_report::{Json, Source};
 
 const BLOG_MODEL: &str = include_str!("../../../examples/blog/model.yaml");
 const BLOG_DESCRIPTION: &str = include_str!("../../../examples/blog/description.txt");
@@ -43,9 +45,44 @@ fn synthetic(n: usize) -> String {
     text
 }
 
+/// `synthetic(n)` as a JSON model file (the fast JSON path of the intake).
+fn synthetic_json(n: usize) -> String {
+    let mut elements = vec![serde_json::json!(
+        {"id": "users", "name": "Users", "kind": "external_entity", "tags": ["browser"]}
+    )];
+    let mut flows = Vec::new();
+    for i in 0..n {
+        elements.push(serde_json::json!(
+            {"id": format!("svc-{i}"), "name": format!("Service {i}"), "kind": "process", "technologies": ["django"]}
+        ));
+        elements.push(serde_json::json!(
+            {"id": format!("db-{i}"), "name": format!("DB {i}"), "kind": "data_store", "technologies": ["postgresql"]}
+        ));
+        let from = if i == 0 {
+            "users".to_owned()
+        } else {
+            format!("svc-{}", i - 1)
+        };
+        flows
+            .push(serde_json::json!({"from": from, "to": format!("svc-{i}"), "protocol": "https"}));
+        flows.push(
+            serde_json::json!({"from": format!("svc-{i}"), "to": format!("db-{i}"), "protocol": "postgresql"}),
+        );
+    }
+    serde_json::to_string_pretty(&serde_json::json!({"elements": elements, "flows": flows}))
+        .expect("a model serialises")
+}
+
 fn benches(c: &mut Criterion) {
     let kb = KnowledgeBase::builtin();
     let big = synthetic(500);
+    let big_json = synthetic_json(500);
+    c.bench_function("intake: 1,001 elements, YAML", |b| {
+        b.iter(|| parse_model(&big, Format::Yaml, "large", kb).expect("valid"));
+    });
+    c.bench_function("intake: 1,001 elements, JSON", |b| {
+        b.iter(|| parse_model(&big_json, Format::Json, "large", kb).expect("valid"));
+    });
     c.bench_function("intake: blog model file", |b| {
         b.iter(|| parse_model(BLOG_MODEL, Format::Yaml, "blog", kb).expect("valid"));
     });
@@ -60,6 +97,26 @@ fn benches(c: &mut Criterion) {
         .expect("valid")
         .model;
     c.bench_function("engine: 1,001 elements", |b| b.iter(|| analyze(&large, kb)));
+    c.bench_function("engine: 1,001 elements, outlines only", |b| {
+        b.iter(|| StreamingAnalysis::new(&large, kb, None, &[]).len());
+    });
+    // What `analyze --format json` does: outlines, then each finding written as it is printed.
+    let source = Source {
+        path: "large.json".into(),
+        kind: "JSON model file".into(),
+        text: String::new(),
+        warnings: Vec::new(),
+        locations: std::collections::BTreeMap::new(),
+    };
+    c.bench_function("engine + JSON report: 1,001 elements, streamed", |b| {
+        b.iter(|| {
+            let analysis = StreamingAnalysis::new(&large, kb, None, &[]);
+            let mut out = Vec::new();
+            Json.render_streaming(&analysis, &source, &mut out)
+                .expect("render");
+            out.len()
+        });
+    });
 }
 
 criterion_group! {
