@@ -165,13 +165,19 @@ impl Analysis {
 
 /// Display names of the catalog technologies and protocols the model names, by id.
 pub(crate) fn technology_names(model: &Model, kb: &KnowledgeBase) -> BTreeMap<String, String> {
-    model
-        .elements
-        .iter()
+    let mut names = BTreeMap::new();
+    // Each id is copied once, not once per use (collecting pairs first held them all).
+    let used = (model.elements.iter())
         .flat_map(|e| e.technologies.iter())
-        .chain(model.flows.iter().filter_map(|f| f.protocol.as_ref()))
-        .filter_map(|id| kb.catalog.get(id).map(|t| (id.clone(), t.name.clone())))
-        .collect()
+        .chain(model.flows.iter().filter_map(|f| f.protocol.as_ref()));
+    for id in used {
+        if !names.contains_key(id)
+            && let Some(technology) = kb.catalog.get(id)
+        {
+            names.insert(id.clone(), technology.name.clone());
+        }
+    }
+    names
 }
 
 impl Index {

@@ -469,15 +469,23 @@ fn absorb_baseline(hits: &mut Vec<(usize, Hit<'_>)>) -> Vec<(usize, String)> {
     absorbed
 }
 
+/// The reviewer's rating line. It names the first mitigated findings only: on a large model
+/// the full list was tens of thousands of ids in one log line, and each finding says it anyway.
 fn rating_summary<'s>(outlines: impl Iterator<Item = Outline<'s>>) -> String {
+    const NAMED: usize = 20;
     let mut mitigated: Vec<&str> = Vec::new();
+    let mut unnamed = 0;
     let mut counts = [0usize; 4];
     let mut total = 0;
     for o in outlines {
         total += 1;
         counts[o.severity as usize] += 1;
         if o.status == Status::Mitigated {
-            mitigated.push(o.id);
+            if mitigated.len() < NAMED {
+                mitigated.push(o.id);
+            } else {
+                unnamed += 1;
+            }
         }
     }
     let counts: Vec<String> = Severity::ALL
@@ -485,15 +493,15 @@ fn rating_summary<'s>(outlines: impl Iterator<Item = Outline<'s>>) -> String {
         .rev()
         .map(|s| format!("{} {s}", counts[*s as usize]))
         .collect();
+    let named = match (mitigated.is_empty(), unnamed) {
+        (true, _) => String::new(),
+        (false, 0) => format!(" ({})", mitigated.join(", ")),
+        (false, more) => format!(" ({}, and {more} more)", mitigated.join(", ")),
+    };
     format!(
-        "Rated {total} findings on the likelihood x impact matrix ({}); {} mitigated by what the model declares{}.",
+        "Rated {total} findings on the likelihood x impact matrix ({}); {} mitigated by what the model declares{named}.",
         counts.join(", "),
-        mitigated.len(),
-        if mitigated.is_empty() {
-            String::new()
-        } else {
-            format!(" ({})", mitigated.join(", "))
-        }
+        mitigated.len() + unnamed,
     )
 }
 

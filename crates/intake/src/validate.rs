@@ -418,7 +418,7 @@ fn resolve_id(
 
 #[allow(clippy::too_many_lines)] // one pass over the file, in the order a reader checks it
 fn validate(
-    file: ModelFile,
+    mut file: ModelFile,
     default_name: &str,
     kb: &KnowledgeBase,
 ) -> Result<ParsedModel, IntakeError> {
@@ -537,7 +537,9 @@ fn validate(
         );
     }
     let mut elements = Vec::new();
-    for entry in &file.elements {
+    // Taken, not borrowed: tags, properties and descriptions move into the model (on a large
+    // model, copying the property maps cost hundreds of MiB at the peak).
+    for entry in std::mem::take(&mut file.elements) {
         let (id, position) = resolve_id(entry.id.as_ref(), &entry.name, "element", &mut errors);
         if locations.contains_key(&id) {
             let hint = if entry.id.is_none() {
@@ -599,9 +601,9 @@ fn validate(
             kind: kind.unwrap_or(ElementKind::Process),
             technologies,
             boundary: entry.boundary.as_ref().map(|b| b.value.clone()),
-            tags: entry.tags.clone(),
-            properties: entry.properties.clone(),
-            description: entry.description.clone(),
+            tags: entry.tags,
+            properties: entry.properties,
+            description: entry.description,
         });
     }
 
@@ -609,7 +611,7 @@ fn validate(
     let element_ids: Vec<String> = elements.iter().map(|e| e.id.clone()).collect();
     let element_id_set: HashSet<&str> = elements.iter().map(|e| e.id.as_str()).collect();
     let mut flows: Vec<Flow> = Vec::new();
-    for entry in &file.flows {
+    for entry in std::mem::take(&mut file.flows) {
         let mut ends_known = true;
         for end in [&entry.from, &entry.to] {
             if !element_id_set.contains(end.value.as_str()) {
@@ -707,8 +709,8 @@ fn validate(
             to: entry.to.value.clone(),
             protocol,
             data,
-            properties: entry.properties.clone(),
-            description: entry.description.clone(),
+            properties: entry.properties,
+            description: entry.description,
         });
     }
 

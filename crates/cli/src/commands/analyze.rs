@@ -161,16 +161,12 @@ pub fn run(args: &Args) -> Result<(), CliError> {
         && args.diagram.is_none()
         && format == OutputFormat::Json
     {
-        return json_streaming(
-            args,
-            &input,
-            &parsed,
-            &read,
-            &model,
-            kb,
-            &today,
-            baseline.as_ref(),
-        );
+        // The JSON report does not print the input: its text is let go before the analysis.
+        let source = Source {
+            text: String::new(),
+            ..source_of(input, parsed)
+        };
+        return json_streaming(args, &source, &read, &model, kb, &today, baseline.as_ref());
     }
     let (model, mut analysis, run) = match &llm {
         None => {
@@ -189,7 +185,7 @@ pub fn run(args: &Args) -> Result<(), CliError> {
         .filter(|_| args.llm.llm_required);
     print_tracking_notes(args, &analysis.tracking_notes);
     analysis.log.splice(0..0, read.log(&model, run.as_ref()));
-    let source = source_of(&input, &parsed);
+    let source = source_of(input, parsed);
     let report = Report {
         analysis: &analysis,
         source: &source,
@@ -256,11 +252,9 @@ fn write_reports(
 /// The JSON report without an LLM: each finding is written as the report reaches it, so memory
 /// stays that of the model whatever the number of findings. The bytes are those of the other
 /// path.
-#[allow(clippy::too_many_arguments)] // what `run` worked out before choosing this path
 fn json_streaming(
     args: &Args,
-    input: &Input,
-    parsed: &threatscribe_intake::ParsedModel,
+    source: &Source,
     read: &Read,
     model: &threatscribe_model::Model,
     kb: &threatscribe_kb::KnowledgeBase,
@@ -270,9 +264,8 @@ fn json_streaming(
     let mut analysis = StreamingAnalysis::new(model, kb, Some(today), &[]);
     print_tracking_notes(args, &analysis.tracking_notes);
     analysis.log.splice(0..0, read.log(model, None));
-    let source = source_of(input, parsed);
     output::write_with(args.output.as_deref(), &mut |out| {
-        Json.render_streaming(&analysis, &source, out)
+        Json.render_streaming(&analysis, source, out)
     })?;
     gate(
         args,
@@ -290,13 +283,15 @@ fn print_tracking_notes(args: &Args, notes: &[String]) {
     }
 }
 
-fn source_of(input: &Input, parsed: &threatscribe_intake::ParsedModel) -> Source {
+/// What was analysed, for the report: the input's text and positions are moved, not copied
+/// (on a large model file, tens of MiB).
+fn source_of(input: Input, parsed: threatscribe_intake::ParsedModel) -> Source {
     Source {
         path: input.display_path(),
         kind: input.kind().to_owned(),
-        text: input.text.clone(),
         warnings: parsed.warnings.iter().map(ToString::to_string).collect(),
-        locations: parsed.locations.clone(),
+        text: input.text,
+        locations: parsed.locations,
     }
 }
 
