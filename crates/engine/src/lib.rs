@@ -1,6 +1,9 @@
 //! The engine: the analyst and reviewer roles. It applies the knowledge base to a validated
 //! model and returns an `Analysis`: rated, ordered threats with mitigations, the coverage
-//! matrix, the assumptions it made, the questions left open, and a log of what it did.
+//! matrix, the assumptions it made, the questions left open, and a log of what it did. A
+//! `StreamingAnalysis` is the same analysis with each finding's texts written only when asked
+//! for, for reports of models too large to hold every finding at once; `Analysis` is built from
+//! it, so both give the same findings.
 //!
 //! It does not read files or render anything, and it never invents elements: every finding is
 //! one rule on one element or flow of the model, with the facts that made the rule fire.

@@ -277,6 +277,32 @@ mod tests {
         assert_eq!(fast, slow);
     }
 
+    /// The same model laid out four ways: compact, pretty with two and four spaces, and pretty
+    /// with CRLF line ends. Positions must agree with the YAML reader's in every layout.
+    #[test]
+    fn positions_agree_in_every_layout() {
+        let value: serde_json::Value = serde_json::from_str(MODEL).expect("json");
+        let pretty = serde_json::to_string_pretty(&value).expect("pretty");
+        let mut four = Vec::new();
+        let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");
+        serde::Serialize::serialize(
+            &value,
+            &mut serde_json::Serializer::with_formatter(&mut four, formatter),
+        )
+        .expect("four spaces");
+        let layouts = [
+            serde_json::to_string(&value).expect("compact"),
+            pretty.clone(),
+            String::from_utf8(four).expect("utf-8"),
+            pretty.replace('\n', "\r\n"),
+        ];
+        for text in layouts {
+            let fast = read(&text).expect("the fast path reads it");
+            let slow: ModelFile = serde_saphyr::from_str(&text).expect("the YAML reader reads it");
+            assert_eq!(positions(&fast), positions(&slow), "{text}");
+        }
+    }
+
     #[test]
     fn what_serde_json_refuses_takes_the_slow_path() {
         for text in [

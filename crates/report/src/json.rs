@@ -519,6 +519,76 @@ pub fn report_schema() -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::io;
+
+    use super::in_order;
+
+    /// Enough items for the threads to take part (on a machine with more than one core).
+    const MANY: usize = 10_007;
+
+    fn print(range: std::ops::Range<usize>) -> io::Result<Vec<u8>> {
+        Ok(range
+            .map(|i| format!("{i},"))
+            .collect::<String>()
+            .into_bytes())
+    }
+
+    #[test]
+    fn chunks_printed_on_threads_are_taken_in_order_and_complete() {
+        let mut out = Vec::new();
+        in_order(MANY, print, |chunk| {
+            out.extend(chunk);
+            Ok(())
+        })
+        .expect("printed");
+        let expected: String = (0..MANY).map(|i| format!("{i},")).collect();
+        assert!(out == expected.as_bytes(), "out of order or incomplete");
+    }
+
+    #[test]
+    fn a_failure_on_either_side_stops_the_report_without_hanging() {
+        let failing = |range: std::ops::Range<usize>| {
+            if range.contains(&7_000) {
+                Err(io::Error::other("print failed"))
+            } else {
+                print(range)
+            }
+        };
+        let error = in_order(MANY, failing, |_| Ok(())).expect_err("the print error");
+        assert_eq!(error.to_string(), "print failed");
+
+        let mut taken = 0;
+        let error = in_order(MANY, print, |_| {
+            taken += 1;
+            if taken == 3 {
+                Err(io::Error::other("disk full"))
+            } else {
+                Ok(())
+            }
+        })
+        .expect_err("the write error");
+        assert_eq!(error.to_string(), "disk full");
+    }
+
+    #[test]
+    fn the_formatter_lays_out_values_as_serde_json_pretty_does() {
+        use serde::Serialize as _;
+        let value = serde_json::json!({
+            "empty_array": [], "empty_object": {}, "text": "a \"quoted\"\nline",
+            "nested": [[], {}, [1, [2, {"deep": [null, true, 1.5]}]], {"a": {"b": []}}],
+            "number": -3
+        });
+        let mut ours = Vec::new();
+        value
+            .serialize(&mut serde_json::Serializer::with_formatter(
+                &mut ours,
+                super::Pretty::at(0),
+            ))
+            .expect("serialised");
+        let theirs = serde_json::to_string_pretty(&value).expect("serialised");
+        assert_eq!(String::from_utf8(ours).expect("utf-8"), theirs);
+    }
+
     #[test]
     fn checked_in_report_schema_is_current() {
         let path = concat!(
