@@ -536,10 +536,14 @@ mod tests {
     #[test]
     fn chunks_printed_on_threads_are_taken_in_order_and_complete() {
         let mut out = Vec::new();
-        in_order(MANY, print, |chunk| {
-            out.extend(chunk);
-            Ok(())
-        })
+        in_order(
+            MANY,
+            |range| Ok(print(range)),
+            |chunk| {
+                out.extend(chunk);
+                Ok(())
+            },
+        )
         .expect("printed");
         let expected: String = (0..MANY).map(|i| format!("{i},")).collect();
         assert!(out == expected.as_bytes(), "out of order or incomplete");
@@ -551,21 +555,25 @@ mod tests {
             if range.contains(&7_000) {
                 Err(io::Error::other("print failed"))
             } else {
-                print(range)
+                Ok(print(range))
             }
         };
         let error = in_order(MANY, failing, |_| Ok(())).expect_err("the print error");
         assert_eq!(error.to_string(), "print failed");
 
         let mut taken = 0;
-        let error = in_order(MANY, print, |_| {
-            taken += 1;
-            if taken == 3 {
-                Err(io::Error::other("disk full"))
-            } else {
-                Ok(())
-            }
-        })
+        let error = in_order(
+            MANY,
+            |range| Ok(print(range)),
+            |_| {
+                taken += 1;
+                if taken == 3 {
+                    Err(io::Error::other("disk full"))
+                } else {
+                    Ok(())
+                }
+            },
+        )
         .expect_err("the write error");
         assert_eq!(error.to_string(), "disk full");
     }
