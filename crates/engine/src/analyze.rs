@@ -108,6 +108,7 @@ impl Analysis {
 /// A rule's hit on one target before rating.
 pub(crate) struct Hit<'a> {
     pub(crate) rule: &'a Rule,
+    pub(crate) subject: Subject<'a>,
     pub(crate) target: &'a str,
     findings: Findings<'a>,
     pub(crate) mitigated_by: Option<String>,
@@ -241,6 +242,7 @@ pub(crate) fn apply<'a>(
     });
     Some(Hit {
         rule,
+        subject,
         target,
         findings,
         mitigated_by,
@@ -255,7 +257,7 @@ fn template_values<'a>(
     let mut values: Vec<(&'static str, String)> = Vec::new();
     let data: Vec<&str>;
     let mut technologies: Vec<&'a str> = Vec::new();
-    if let Some(element) = context.element(hit.target) {
+    if let Subject::Element(element) = hit.subject {
         data = context.element_data(element);
         values.push(("target", element.name.clone()));
         values.push((
@@ -298,9 +300,9 @@ fn template_values<'a>(
             non_empty(join_names(&names), "the data they exchange"),
         ));
     } else {
-        let flow = context
-            .flow(hit.target)
-            .expect("a hit targets an element or a flow of the model");
+        let Subject::Flow(flow) = hit.subject else {
+            unreachable!("a subject is an element or a flow")
+        };
         data = flow.data.iter().map(String::as_str).collect();
         let name = |id: &str| {
             context
@@ -474,14 +476,29 @@ pub(crate) struct RatingBase<'r> {
     pub cap: Option<Severity>,
 }
 
-/// Rates a finding on `target` in its context: internet exposure and the data at stake.
+/// Rates a finding on `target` (an element's or flow's id) in its context: internet exposure and
+/// the data at stake.
 pub(crate) fn rate_on(
     context: &Context<'_>,
     target: &str,
     base: &RatingBase<'_>,
 ) -> crate::rating::Rating {
-    let element = context.element(target);
-    let flow = context.flow(target);
+    let subject = (context.element(target).map(Subject::Element))
+        .or_else(|| context.flow(target).map(Subject::Flow));
+    rate_subject(context, subject, base)
+}
+
+/// `rate_on` for a target already found (none: an id the model does not have).
+fn rate_subject(
+    context: &Context<'_>,
+    subject: Option<Subject<'_>>,
+    base: &RatingBase<'_>,
+) -> crate::rating::Rating {
+    let (element, flow) = match subject {
+        Some(Subject::Element(e)) => (Some(e), None),
+        Some(Subject::Flow(f)) => (None, Some(f)),
+        None => (None, None),
+    };
 
     let data: Vec<&str> = match (element, flow) {
         (Some(e), _) => context.element_data(e),
@@ -529,10 +546,10 @@ pub(crate) fn rate_on(
 
 /// A rule's rating on one target: its base, raised or lowered by the target's context; baseline
 /// rules stop at medium.
-pub(crate) fn rule_rating(rule: &Rule, target: &str, context: &Context<'_>) -> Rating {
-    rate_on(
+pub(crate) fn rule_rating(rule: &Rule, target: Subject<'_>, context: &Context<'_>) -> Rating {
+    rate_subject(
         context,
-        target,
+        Some(target),
         &RatingBase {
             rule: &rule.id,
             likelihood: rule.likelihood,
@@ -547,8 +564,11 @@ pub(crate) fn build_threat(hit: &Hit<'_>, context: &Context<'_>) -> Threat {
     let rule = hit.rule;
     let (values, technologies) = template_values(hit, context);
     let pairs: Vec<(&str, &str)> = values.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let element = context.element(hit.target);
-    let rating = rule_rating(rule, hit.target, context);
+    let element = match hit.subject {
+        Subject::Element(e) => Some(e),
+        Subject::Flow(_) => None,
+    };
+    let rating = rule_rating(rule, hit.subject, context);
 
     let mitigations = rule
         .controls

@@ -374,7 +374,7 @@ fn targets_slots<'a>(
         );
         slots.extend(hits.into_iter().map(|(_, hit)| Slot {
             id: format!("{}@{}", hit.rule.id, hit.target),
-            severity: rule_rating(hit.rule, hit.target, context).severity,
+            severity: rule_rating(hit.rule, subject, context).severity,
             status: if hit.mitigated_by.is_some() {
                 Status::Mitigated
             } else {
