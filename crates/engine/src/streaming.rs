@@ -115,7 +115,7 @@ impl<'a> StreamingAnalysis<'a> {
                 message: format!(
                     "Folded {} generic STRIDE findings into the specific findings that make them concrete: {}.",
                     absorbed.len(),
-                    absorbed.join("; ")
+                    first_of(&absorbed, "; ")
                 ),
             });
         }
@@ -177,10 +177,10 @@ impl<'a> StreamingAnalysis<'a> {
             log,
             tracking_notes,
         };
-        let gaps = coverage_gaps(analysis.coverage());
+        let checked = coverage_check(analysis.coverage());
         analysis.log.push(LogEntry {
             role: Role::Reviewer,
-            message: gaps,
+            message: checked,
         });
         analysis
     }
@@ -469,10 +469,20 @@ fn absorb_baseline(hits: &mut Vec<(usize, Hit<'_>)>) -> Vec<(usize, String)> {
     absorbed
 }
 
-/// The reviewer's rating line. It names the first mitigated findings only: on a large model
-/// the full list was tens of thousands of ids in one log line, and each finding says it anyway.
+/// How many items a log line names before it counts the rest: on a large model a full list
+/// was tens of thousands of ids in one line (the findings say it each anyway).
+const NAMED: usize = 20;
+
+/// The first `NAMED` of `items`, joined, with how many more there are.
+fn first_of(items: &[String], separator: &str) -> String {
+    match items.len().checked_sub(NAMED) {
+        Some(more) if more > 0 => format!("{}, and {more} more", items[..NAMED].join(separator)),
+        _ => items.join(separator),
+    }
+}
+
+/// The reviewer's rating line, naming the first mitigated findings.
 fn rating_summary<'s>(outlines: impl Iterator<Item = Outline<'s>>) -> String {
-    const NAMED: usize = 20;
     let mut mitigated: Vec<&str> = Vec::new();
     let mut unnamed = 0;
     let mut counts = [0usize; 4];
@@ -511,7 +521,7 @@ fn index(i: usize) -> u32 {
 }
 
 /// The reviewer's coverage check, in words.
-fn coverage_gaps(coverage: impl Iterator<Item = CoverageRow>) -> String {
+fn coverage_check(coverage: impl Iterator<Item = CoverageRow>) -> String {
     let mut rows = 0;
     let mut gaps: Vec<String> = Vec::new();
     for row in coverage {
@@ -588,4 +598,20 @@ fn apply_tracking(
         }
     }
     notes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{NAMED, first_of};
+
+    #[test]
+    fn log_lists_name_twenty_items_and_count_the_rest() {
+        let items: Vec<String> = (1..=NAMED + 5).map(|i| format!("T{i}")).collect();
+        assert_eq!(first_of(&items[..3], "; "), "T1; T2; T3");
+        assert_eq!(first_of(&items[..NAMED], "; "), items[..NAMED].join("; "));
+        let long = first_of(&items, "; ");
+        assert!(long.starts_with("T1; T2; "), "{long}");
+        assert!(long.ends_with("T20, and 5 more"), "{long}");
+        assert!(!long.contains("T21"), "{long}");
+    }
 }

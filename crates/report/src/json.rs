@@ -1,4 +1,9 @@
 //! The JSON report: the versioned contract of DESIGN.md, plus summary, coverage and log.
+//!
+//! Key decision: the document is written field by field in `serde_json`'s pretty layout, not
+//! serialized whole, so the findings (nearly all of a large report) can be printed one chunk
+//! at a time on every core and spliced in order, and, from a `StreamingAnalysis`, written only
+//! as they are printed. The bytes are those `serde_json::to_writer_pretty` gives for the whole.
 
 use std::io;
 
