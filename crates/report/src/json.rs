@@ -376,14 +376,14 @@ fn in_order(
 
 /// `serde_json`'s pretty layout (two spaces per level, `": "` after keys, empty arrays and
 /// objects as `[]` and `{}`), for a value that starts `depth` levels deep in the document.
-struct Pretty {
+pub(crate) struct Pretty {
     depth: usize,
     /// Whether the array or object being written has had an element yet.
     has_value: bool,
 }
 
 impl Pretty {
-    fn at(depth: usize) -> Self {
+    pub(crate) fn at(depth: usize) -> Self {
         Pretty {
             depth,
             has_value: false,

@@ -7,6 +7,9 @@ use std::io;
 use serde_json::{Value, json};
 use threatscribe_model::{Severity, Threat};
 
+use serde::Serialize as _;
+
+use crate::json::Pretty;
 use crate::{Render, Report, VERSION};
 
 pub struct Sarif;
@@ -41,6 +44,72 @@ fn help_markdown(threat: &Threat) -> String {
         text.push_str(&format!("\n\n**References:** {}", references.join(", ")));
     }
     text
+}
+
+/// One SARIF result: a finding, located at its element's line in the model file, and a
+/// suppression when it is decided.
+fn result(
+    t: &Threat,
+    report: &Report<'_>,
+    rule_index: &BTreeMap<&str, usize>,
+    is_model_file: bool,
+) -> Value {
+    let (score, level) = security_severity(t.severity);
+    let mut location = json!({
+        "logicalLocations": [{"name": t.target, "fullyQualifiedName": format!("{}:{}", t.target_type, t.target), "kind": "resource"}],
+    });
+    let (line, column) = report
+        .source
+        .locations
+        .get(&t.target)
+        .copied()
+        .unwrap_or((1, 1));
+    location["physicalLocation"] = json!({
+        "artifactLocation": {"uri": report.source.path},
+        "region": {"startLine": line.max(1), "startColumn": column.max(1)},
+    });
+    let mut result = json!({
+        "ruleId": t.rule,
+        "ruleIndex": rule_index[t.rule.as_str()],
+        "level": level,
+        "message": {"text": format!("{} ({})", t.title, t.id)},
+        "locations": [location],
+        "partialFingerprints": {"threatscribe/v1": t.id},
+        "properties": {
+            "security-severity": score,
+            "severity": t.severity,
+            "stride": t.categories,
+            "status": t.status,
+            "ratingReasoning": t.rating_reasoning,
+        },
+    });
+    // Anything decided (mitigated, accepted, transferred, a false positive) is a
+    // suppression with its reason; open and in-progress findings are not.
+    if !t.status.is_unresolved() {
+        let justification = t
+            .tracking
+            .as_ref()
+            .and_then(|tr| tr.entry.justification.clone())
+            .or_else(|| t.mitigated_by.clone())
+            .unwrap_or_else(|| t.status.as_str().to_owned());
+        let declared_in_model = is_model_file
+            && (t.tracking.is_none()
+                || report.source.text.contains(
+                    &t.tracking
+                        .as_ref()
+                        .map(|x| x.entry.threat.clone())
+                        .unwrap_or_default(),
+                ));
+        result["suppressions"] = json!([{
+            "kind": if declared_in_model { "inSource" } else { "external" },
+            "status": "accepted",
+            "justification": format!("{}: {justification}", t.status),
+        }]);
+    }
+    if let Some(baseline) = &report.baseline {
+        result["baselineState"] = json!(baseline.state(t));
+    }
+    result
 }
 
 impl Render for Sarif {
@@ -82,71 +151,40 @@ impl Render for Sarif {
             })
             .collect();
         let is_model_file = !report.source.locations.is_empty();
-        let results: Vec<Value> = analysis
-            .threats
-            .iter()
-            .map(|t| {
-                let (score, level) = security_severity(t.severity);
-                let mut location = json!({
-                    "logicalLocations": [{"name": t.target, "fullyQualifiedName": format!("{}:{}", t.target_type, t.target), "kind": "resource"}],
-                });
-                let (line, column) = report.source.locations.get(&t.target).copied().unwrap_or((1, 1));
-                location["physicalLocation"] = json!({
-                    "artifactLocation": {"uri": report.source.path},
-                    "region": {"startLine": line.max(1), "startColumn": column.max(1)},
-                });
-                let mut result = json!({
-                    "ruleId": t.rule,
-                    "ruleIndex": rule_index[t.rule.as_str()],
-                    "level": level,
-                    "message": {"text": format!("{} ({})", t.title, t.id)},
-                    "locations": [location],
-                    "partialFingerprints": {"threatscribe/v1": t.id},
-                    "properties": {
-                        "security-severity": score,
-                        "severity": t.severity,
-                        "stride": t.categories,
-                        "status": t.status,
-                        "ratingReasoning": t.rating_reasoning,
-                    },
-                });
-                // Anything decided (mitigated, accepted, transferred, a false positive) is a
-                // suppression with its reason; open and in-progress findings are not.
-                if !t.status.is_unresolved() {
-                    let justification = t
-                        .tracking
-                        .as_ref()
-                        .and_then(|tr| tr.entry.justification.clone())
-                        .or_else(|| t.mitigated_by.clone())
-                        .unwrap_or_else(|| t.status.as_str().to_owned());
-                    let declared_in_model = is_model_file && (t.tracking.is_none() || report.source.text.contains(&t.tracking.as_ref().map(|x| x.entry.threat.clone()).unwrap_or_default()));
-                    result["suppressions"] = json!([{
-                        "kind": if declared_in_model { "inSource" } else { "external" },
-                        "status": "accepted",
-                        "justification": format!("{}: {justification}", t.status),
-                    }]);
-                }
-                if let Some(baseline) = &report.baseline {
-                    result["baselineState"] = json!(baseline.state(t));
-                }
-                result
-            })
-            .collect();
-        let document = json!({
-            "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-            "version": "2.1.0",
-            "runs": [{
-                "tool": {"driver": {
-                    "name": "threatscribe",
-                    "version": VERSION,
-                    "semanticVersion": VERSION,
-                    "rules": sarif_rules,
-                }},
-                "artifacts": [{"location": {"uri": report.source.path}}],
-                "results": results,
-            }],
-        });
-        serde_json::to_writer_pretty(&mut *out, &document).map_err(io::Error::other)?;
-        out.write_all(b"\n")
+        let tool = json!({"driver": {
+            "name": "threatscribe",
+            "version": VERSION,
+            "semanticVersion": VERSION,
+            "rules": sarif_rules,
+        }});
+        let artifacts = json!([{"location": {"uri": report.source.path}}]);
+        // The document is written piece by piece, each result made and printed in turn: built
+        // whole as one JSON value, a report of 100,000 results held gigabytes. The layout is
+        // serde_json's pretty one, as the whole value printed before.
+        let value = |out: &mut dyn io::Write, depth: usize, value: &Value| {
+            value
+                .serialize(&mut serde_json::Serializer::with_formatter(
+                    out,
+                    Pretty::at(depth),
+                ))
+                .map_err(io::Error::other)
+        };
+        out.write_all(b"{\n  \"$schema\": \"https://json.schemastore.org/sarif-2.1.0.json\",\n  \"version\": \"2.1.0\",\n  \"runs\": [\n    {\n      \"tool\": ")?;
+        value(out, 3, &tool)?;
+        out.write_all(b",\n      \"artifacts\": ")?;
+        value(out, 3, &artifacts)?;
+        out.write_all(b",\n      \"results\": [")?;
+        for (i, threat) in analysis.threats.iter().enumerate() {
+            out.write_all(if i == 0 {
+                b"\n        "
+            } else {
+                b",\n        "
+            })?;
+            value(out, 4, &result(threat, report, &rule_index, is_model_file))?;
+        }
+        if !analysis.threats.is_empty() {
+            out.write_all(b"\n      ")?;
+        }
+        out.write_all(b"]\n    }\n  ]\n}\n")
     }
 }
