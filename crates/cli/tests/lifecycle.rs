@@ -334,11 +334,11 @@ fn a_separate_tracking_file_applies_like_the_models_own_list() {
         ));
 }
 
-/// `--format json` writes each finding as it reaches it; a report directory renders the whole
-/// analysis held in memory. Both must be the same bytes, with tracking (lapsed, held, pattern,
-/// unmatched), findings written in the model, and the gate.
+/// `--format json` and `--format csv` write each finding as they reach it; a report directory
+/// renders the whole analysis held in memory. Both must be the same bytes, with tracking
+/// (lapsed, held, pattern, unmatched), findings written in the model, and the gate.
 #[test]
-fn the_json_written_finding_by_finding_is_the_json_of_the_whole_analysis() {
+fn reports_written_finding_by_finding_are_those_of_the_whole_analysis() {
     let dir = tempfile::tempdir().expect("tempdir");
     let model = dir.path().join("model.yaml");
     let text = std::fs::read_to_string(fixture("v3.yaml")).expect("v3");
@@ -351,16 +351,22 @@ fn the_json_written_finding_by_finding_is_the_json_of_the_whole_analysis() {
     let model = model.to_str().expect("utf-8 path");
 
     let streamed = dir.path().join("streamed.json");
+    let streamed_csv = dir.path().join("streamed.csv");
     let all = dir.path().join("all/");
-    for output in [&streamed, &all] {
+    for output in [&streamed, &streamed_csv, &all] {
         threatscribe()
             .args(["analyze", model, "-q", "-o"])
             .arg(output)
             .assert()
             .success();
     }
-    let streamed = std::fs::read_to_string(&streamed).expect("streamed report");
-    let whole = std::fs::read_to_string(all.join("report.json")).expect("directory report");
+    let read = |path: &std::path::Path| std::fs::read_to_string(path).expect("a report");
+    assert!(
+        read(&streamed_csv) == read(&all.join("report.csv")),
+        "the streamed CSV differs from the directory's report.csv"
+    );
+    let streamed = read(&streamed);
+    let whole = read(&all.join("report.json"));
     assert!(
         streamed == whole,
         "the streamed JSON differs from the directory's report.json"

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 
 use threatscribe_kb::{KnowledgeBase, Layer, Rule, Subject as RuleSubject};
 use threatscribe_model::{
-    Model, ProposedThreat, Severity, Status, Stride, Threat, Tracking, TrackingEntry,
+    Element, Flow, Model, ProposedThreat, Severity, Status, Stride, Threat, Tracking, TrackingEntry,
 };
 
 use crate::analyze::{
@@ -208,6 +208,16 @@ impl<'a> StreamingAnalysis<'a> {
 
     pub fn model(&self) -> &'a Model {
         self.context.model
+    }
+
+    /// The model's element with this id, in constant time.
+    pub fn element(&self, id: &str) -> Option<&'a Element> {
+        self.context.element(id)
+    }
+
+    /// The model's flow with this id, in constant time.
+    pub fn flow(&self, id: &str) -> Option<&'a Flow> {
+        self.context.flow(id)
     }
 
     /// How many findings there are.

@@ -1,6 +1,10 @@
 //! CSV for spreadsheets and ticket imports: one row per threat, safe to open in a spreadsheet.
 
+use std::borrow::Borrow;
 use std::io;
+
+use threatscribe_engine::StreamingAnalysis;
+use threatscribe_model::Threat;
 
 use crate::{Render, Report};
 
@@ -23,79 +27,101 @@ fn cell(text: &str) -> String {
 impl Render for Csv {
     fn render(&self, report: &Report<'_>, out: &mut dyn io::Write) -> io::Result<()> {
         let analysis = report.analysis;
-        let mut writer = csv::Writer::from_writer(out);
-        writer.write_record([
-            "id",
-            "component",
-            "component_type",
-            "stride",
-            "categories",
-            "severity",
-            "likelihood",
-            "impact",
-            "status",
-            "residual_severity",
-            "title",
-            "description",
-            "mitigations",
-            "references",
-            "mitigated_by",
-            "rule",
-        ])?;
-        for t in &analysis.threats {
-            let component = analysis
-                .element(&t.target)
-                .map(|e| e.name.clone())
-                .or_else(|| {
-                    analysis
-                        .flow(&t.target)
-                        .map(|f| format!("{} -> {}", f.from, f.to))
-                })
-                .unwrap_or_else(|| t.target.clone());
-            let mitigations: Vec<String> = t
-                .mitigations
-                .iter()
-                .map(|m| {
-                    let names: Vec<&str> = m.technology_guidance.iter().map(|g| &*g.name).collect();
-                    if names.is_empty() {
-                        m.title.to_string()
-                    } else {
-                        format!("{} ({})", m.title, names.join(", "))
-                    }
-                })
-                .collect();
-            let references: Vec<&str> = t
-                .cwe
-                .iter()
-                .chain(&t.capec)
-                .chain(&t.owasp)
-                .map(String::as_str)
-                .collect();
-            let categories: Vec<&str> = t.categories.iter().map(|c| c.as_str()).collect();
-            writer.write_record([
-                cell(&t.id),
-                cell(&component),
-                cell(&t.target_type),
-                cell(t.stride.as_str()),
-                cell(&categories.join(" ")),
-                cell(t.severity.as_str()),
-                cell(t.likelihood.as_str()),
-                cell(t.impact.as_str()),
-                cell(t.status.as_str()),
-                cell(
-                    t.residual_severity
-                        .map_or("", threatscribe_model::Severity::as_str),
-                ),
-                cell(&t.title),
-                cell(&t.description),
-                cell(&mitigations.join("; ")),
-                cell(&references.join(" ")),
-                cell(t.mitigated_by.as_deref().unwrap_or("")),
-                cell(&t.rule),
-            ])?;
-        }
-        writer.flush()
+        let component = |id: &str| -> Option<String> {
+            (analysis.element(id).map(|e| e.name.clone()))
+                .or_else(|| analysis.flow(id).map(|f| format!("{} -> {}", f.from, f.to)))
+        };
+        write_rows(analysis.threats.iter(), component, out)
     }
+}
+
+impl Csv {
+    /// The same CSV as `render` gives for `analysis.into_analysis()`, byte for byte, each
+    /// finding written only when its row comes.
+    pub fn render_streaming(
+        &self,
+        analysis: &StreamingAnalysis<'_>,
+        out: &mut dyn io::Write,
+    ) -> io::Result<()> {
+        let component = |id: &str| -> Option<String> {
+            (analysis.element(id).map(|e| e.name.clone()))
+                .or_else(|| analysis.flow(id).map(|f| format!("{} -> {}", f.from, f.to)))
+        };
+        write_rows(analysis.threats(), component, out)
+    }
+}
+
+/// One row per finding; `component` names an element or flow by id.
+fn write_rows<T: Borrow<Threat>>(
+    threats: impl Iterator<Item = T>,
+    component: impl Fn(&str) -> Option<String>,
+    out: &mut dyn io::Write,
+) -> io::Result<()> {
+    let mut writer = csv::Writer::from_writer(out);
+    writer.write_record([
+        "id",
+        "component",
+        "component_type",
+        "stride",
+        "categories",
+        "severity",
+        "likelihood",
+        "impact",
+        "status",
+        "residual_severity",
+        "title",
+        "description",
+        "mitigations",
+        "references",
+        "mitigated_by",
+        "rule",
+    ])?;
+    for threat in threats {
+        let t = threat.borrow();
+        let component = component(&t.target).unwrap_or_else(|| t.target.clone());
+        let mitigations: Vec<String> = t
+            .mitigations
+            .iter()
+            .map(|m| {
+                let names: Vec<&str> = m.technology_guidance.iter().map(|g| &*g.name).collect();
+                if names.is_empty() {
+                    m.title.to_string()
+                } else {
+                    format!("{} ({})", m.title, names.join(", "))
+                }
+            })
+            .collect();
+        let references: Vec<&str> = t
+            .cwe
+            .iter()
+            .chain(&t.capec)
+            .chain(&t.owasp)
+            .map(String::as_str)
+            .collect();
+        let categories: Vec<&str> = t.categories.iter().map(|c| c.as_str()).collect();
+        writer.write_record([
+            cell(&t.id),
+            cell(&component),
+            cell(&t.target_type),
+            cell(t.stride.as_str()),
+            cell(&categories.join(" ")),
+            cell(t.severity.as_str()),
+            cell(t.likelihood.as_str()),
+            cell(t.impact.as_str()),
+            cell(t.status.as_str()),
+            cell(
+                t.residual_severity
+                    .map_or("", threatscribe_model::Severity::as_str),
+            ),
+            cell(&t.title),
+            cell(&t.description),
+            cell(&mitigations.join("; ")),
+            cell(&references.join(" ")),
+            cell(t.mitigated_by.as_deref().unwrap_or("")),
+            cell(&t.rule),
+        ])?;
+    }
+    writer.flush()
 }
 
 #[cfg(test)]

@@ -159,14 +159,23 @@ pub fn run(args: &Args) -> Result<(), CliError> {
     if llm.is_none()
         && to_directory.is_none()
         && args.diagram.is_none()
-        && format == OutputFormat::Json
+        && matches!(format, OutputFormat::Json | OutputFormat::Csv)
     {
-        // The JSON report does not print the input: its text is let go before the analysis.
+        // Neither report prints the input: its text is let go before the analysis.
         let source = Source {
             text: String::new(),
             ..source_of(input, parsed)
         };
-        return json_streaming(args, &source, &read, &model, kb, &today, baseline.as_ref());
+        return streaming(
+            args,
+            format,
+            &source,
+            &read,
+            &model,
+            kb,
+            &today,
+            baseline.as_ref(),
+        );
     }
     let (model, mut analysis, run) = match &llm {
         None => {
@@ -249,11 +258,13 @@ fn write_reports(
     Ok(())
 }
 
-/// The JSON report without an LLM: each finding is written as the report reaches it, so memory
-/// stays that of the model whatever the number of findings. The bytes are those of the other
-/// path.
-fn json_streaming(
+/// The JSON or CSV report without an LLM: each finding is written as the report reaches it, so
+/// memory stays that of the model whatever the number of findings. The bytes are those of the
+/// other path.
+#[allow(clippy::too_many_arguments)] // what `run` worked out before choosing this path
+fn streaming(
     args: &Args,
+    format: OutputFormat,
     source: &Source,
     read: &Read,
     model: &threatscribe_model::Model,
@@ -265,7 +276,11 @@ fn json_streaming(
     print_tracking_notes(args, &analysis.tracking_notes);
     analysis.log.splice(0..0, read.log(model, None));
     output::write_with(args.output.as_deref(), &mut |out| {
-        Json.render_streaming(&analysis, source, out)
+        if format == OutputFormat::Csv {
+            Csv.render_streaming(&analysis, out)
+        } else {
+            Json.render_streaming(&analysis, source, out)
+        }
     })?;
     gate(
         args,
