@@ -377,3 +377,13 @@ pub struct Threat {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<String>,
 }
+
+impl Threat {
+    /// Its CWE, CAPEC and OWASP references, in that order.
+    pub fn references(&self) -> impl Iterator<Item = &str> {
+        (self.cwe.iter())
+            .chain(&self.capec)
+            .chain(&self.owasp)
+            .map(String::as_str)
+    }
+}

@@ -91,13 +91,7 @@ fn write_rows<T: Borrow<Threat>>(
                 }
             })
             .collect();
-        let references: Vec<&str> = t
-            .cwe
-            .iter()
-            .chain(&t.capec)
-            .chain(&t.owasp)
-            .map(String::as_str)
-            .collect();
+        let references: Vec<&str> = t.references().collect();
         let categories: Vec<&str> = t.categories.iter().map(|c| c.as_str()).collect();
         writer.write_record([
             cell(&t.id),

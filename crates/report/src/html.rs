@@ -256,13 +256,7 @@ fn finding_rows(out: &mut String, analysis: &Analysis, threat: &Threat, live: bo
         detail.push_str("</li>");
     }
     detail.push_str("</ul>");
-    let references: Vec<String> = threat
-        .cwe
-        .iter()
-        .chain(&threat.capec)
-        .chain(&threat.owasp)
-        .map(|r| reference_link(r))
-        .collect();
+    let references: Vec<String> = threat.references().map(reference_link).collect();
     if !references.is_empty() {
         let _ = write!(
             detail,

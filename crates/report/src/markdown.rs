@@ -563,13 +563,7 @@ fn write_threat_detail(doc: &mut String, threat: &Threat) {
         threat.severity.label(),
         prose(&threat.title)
     );
-    let references: Vec<String> = threat
-        .cwe
-        .iter()
-        .chain(&threat.capec)
-        .chain(&threat.owasp)
-        .map(|r| reference_link(r))
-        .collect();
+    let references: Vec<String> = threat.references().map(reference_link).collect();
     let _ = writeln!(
         doc,
         "`{}` · {} · likelihood {}, impact {} · **{}**, residual {}{}\n",

@@ -33,13 +33,7 @@ fn help_markdown(threat: &Threat) -> String {
             text.push_str(&format!("\n  - *{}:* {}", g.name, g.guidance));
         }
     }
-    let references: Vec<&str> = threat
-        .cwe
-        .iter()
-        .chain(&threat.capec)
-        .chain(&threat.owasp)
-        .map(String::as_str)
-        .collect();
+    let references: Vec<&str> = threat.references().collect();
     if !references.is_empty() {
         text.push_str(&format!("\n\n**References:** {}", references.join(", ")));
     }
