@@ -109,7 +109,6 @@ impl Analysis {
 pub(crate) struct Hit<'a> {
     pub(crate) rule: &'a Rule,
     pub(crate) subject: Subject<'a>,
-    pub(crate) target: &'a str,
     findings: Findings<'a>,
     pub(crate) mitigated_by: Option<String>,
 }
@@ -216,7 +215,6 @@ pub(crate) fn apply<'a>(
     context: &Context<'a>,
     evidence: bool,
 ) -> Option<Hit<'a>> {
-    let target = subject.id();
     let blank = || {
         if evidence {
             Findings::default()
@@ -243,7 +241,6 @@ pub(crate) fn apply<'a>(
     Some(Hit {
         rule,
         subject,
-        target,
         findings,
         mitigated_by,
     })
@@ -587,11 +584,11 @@ pub(crate) fn build_threat(hit: &Hit<'_>, context: &Context<'_>) -> Threat {
         .collect();
 
     Threat {
-        id: format!("{}@{}", rule.id, hit.target),
+        id: format!("{}@{}", rule.id, hit.subject.id()),
         rule: rule.id.clone(),
         stride: rule.primary_stride(),
         categories: rule.stride.clone(),
-        target: hit.target.to_owned(),
+        target: hit.subject.id().to_owned(),
         target_type: if element.is_some() { "element" } else { "flow" }.to_owned(),
         title: capitalize(&fill(&rule.title, &pairs)),
         description: fill(&rule.description, &pairs),

@@ -383,7 +383,7 @@ fn targets_slots<'a>(
                 .map(|(rule, text)| (rule, position, text)),
         );
         slots.extend(hits.into_iter().map(|(_, hit)| Slot {
-            id: format!("{}@{}", hit.rule.id, hit.target),
+            id: format!("{}@{}", hit.rule.id, hit.subject.id()),
             severity: rule_rating(hit.rule, subject, context).severity,
             status: if hit.mitigated_by.is_some() {
                 Status::Mitigated
@@ -468,7 +468,10 @@ fn absorb_baseline(hits: &mut Vec<(usize, Hit<'_>)>) -> Vec<(usize, String)> {
                     *position,
                     format!(
                         "{}@{} into {}@{}",
-                        baseline.id, hit.target, rule.id, hit.target
+                        baseline.id,
+                        hit.subject.id(),
+                        rule.id,
+                        hit.subject.id()
                     ),
                 ));
                 false

@@ -127,10 +127,6 @@ fn shape_hint(message: &str) -> String {
     }
 }
 
-fn at<T>(spanned: &Spanned<T>) -> (u32, u32) {
-    spanned.at
-}
-
 fn closest<'a>(wanted: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
     candidates
         .map(|c| (strsim::jaro_winkler(wanted, c), c))
@@ -158,7 +154,7 @@ fn parse_enum<T: Copy>(
     let names: Vec<&str> = all.iter().map(|&k| name(k)).collect();
     let hint = did_you_mean(value, names.iter())
         .unwrap_or_else(|| format!("one of: {}", names.join(", ")));
-    errors.push(Diagnostic::error(at(raw), format!("unknown {what} `{value}`")).with_hint(hint));
+    errors.push(Diagnostic::error(raw.at, format!("unknown {what} `{value}`")).with_hint(hint));
     None
 }
 
@@ -243,7 +239,7 @@ pub(crate) fn tracking_entries(
         if !well_formed {
             errors.push(
                 Diagnostic::error(
-                    at(&entry.threat),
+                    entry.threat.at,
                     format!("tracking entry `{threat}` is not a threat id"),
                 )
                 .with_hint(
@@ -267,7 +263,7 @@ pub(crate) fn tracking_entries(
         if matches!(status, Status::Accepted | Status::FalsePositive) && !justified {
             errors.push(
                 Diagnostic::error(
-                    at(&entry.status),
+                    entry.status.at,
                     format!("a `{status}` decision on `{threat}` needs a `justification`"),
                 )
                 .with_hint("say why the risk is acceptable or why the finding does not apply"),
@@ -276,7 +272,7 @@ pub(crate) fn tracking_entries(
         for date in [&entry.date, &entry.expires].into_iter().flatten() {
             if !is_iso_date(date.value.trim()) {
                 errors.push(
-                    Diagnostic::error(at(date), format!("`{}` is not a date", date.value))
+                    Diagnostic::error(date.at, format!("`{}` is not a date", date.value))
                         .with_hint("write YYYY-MM-DD, e.g. 2027-03-31"),
                 );
             }
@@ -332,7 +328,7 @@ fn provided_findings(
         if !targets.contains(&entry.target.value.as_str()) {
             errors.push(
                 Diagnostic::error(
-                    at(&entry.target),
+                    entry.target.at,
                     format!(
                         "finding `{}` is on `{}`, which is neither an element nor a flow",
                         entry.title.trim(),
@@ -387,12 +383,12 @@ fn resolve_id(
 ) -> (String, (u32, u32)) {
     if name.value.trim().is_empty() {
         errors.push(Diagnostic::error(
-            at(name),
+            name.at,
             format!("{what} has an empty name"),
         ));
     } else if has_control_characters(&name.value) {
         errors.push(
-            Diagnostic::error(at(name), format!("{what} name contains control characters"))
+            Diagnostic::error(name.at, format!("{what} name contains control characters"))
                 .with_hint("names are shown in reports; use plain text"),
         );
     }
@@ -401,7 +397,7 @@ fn resolve_id(
             if !is_valid_id(&id.value) {
                 errors.push(
                     Diagnostic::error(
-                        at(id),
+                        id.at,
                         format!(
                             "{what} id `{}` is not lowercase kebab-case",
                             id.value.escape_debug()
@@ -410,9 +406,9 @@ fn resolve_id(
                     .with_hint(format!("for example `{}`", derive_id(&id.value))),
                 );
             }
-            (id.value.clone(), at(id))
+            (id.value.clone(), id.at)
         }
-        None => (derive_id(&name.value), at(name)),
+        None => (derive_id(&name.value), name.at),
     }
 }
 
@@ -459,7 +455,7 @@ fn validate(
         {
             errors.push(
                 Diagnostic::error(
-                    at(parent),
+                    parent.at,
                     format!(
                         "boundary `{}` has unknown parent `{}`",
                         boundary.id, parent.value
@@ -565,7 +561,7 @@ fn validate(
         {
             errors.push(
                 Diagnostic::error(
-                    at(boundary),
+                    boundary.at,
                     format!("element `{id}` is in unknown boundary `{}`", boundary.value),
                 )
                 .with_hint(
@@ -583,7 +579,7 @@ fn validate(
                 }
             } else {
                 let mut warning = Diagnostic::warning(
-                    at(technology),
+                    technology.at,
                     format!(
                         "unknown technology `{spelling}` in element `{id}`: analysed by its kind and tags only"
                     ),
@@ -618,7 +614,7 @@ fn validate(
                 ends_known = false;
                 errors.push(
                     Diagnostic::error(
-                        at(end),
+                        end.at,
                         format!("flow refers to unknown element `{}`", end.value),
                     )
                     .with_hint(
@@ -631,7 +627,7 @@ fn validate(
         if ends_known && entry.from.value == entry.to.value {
             errors.push(
                 Diagnostic::error(
-                    at(&entry.from),
+                    entry.from.at,
                     format!("flow from `{}` to itself", entry.from.value),
                 )
                 .with_hint(
@@ -642,14 +638,14 @@ fn validate(
         let (id, position) = if let Some(id) = &entry.id {
             if !is_valid_id(&id.value) {
                 errors.push(Diagnostic::error(
-                    at(id),
+                    id.at,
                     format!(
                         "flow id `{}` is not lowercase kebab-case",
                         id.value.escape_debug()
                     ),
                 ));
             }
-            (id.value.clone(), at(id))
+            (id.value.clone(), id.at)
         } else {
             let base = format!("{}-to-{}", entry.from.value, entry.to.value);
             let mut id = base.clone();
@@ -658,7 +654,7 @@ fn validate(
                 id = format!("{base}-{n}");
                 n += 1;
             }
-            (id, at(&entry.from))
+            (id, entry.from.at)
         };
         if locations.contains_key(&id) {
             errors.push(
@@ -674,7 +670,7 @@ fn validate(
                 known.id.clone()
             } else {
                 let mut warning = Diagnostic::warning(
-                    at(p),
+                    p.at,
                     format!("unknown protocol `{spelling}` on flow `{id}`"),
                 );
                 if let Some(suggestion) = kb.catalog.suggest_protocol(spelling) {
@@ -693,7 +689,7 @@ fn validate(
             } else {
                 errors.push(
                     Diagnostic::error(
-                        at(asset),
+                        asset.at,
                         format!("flow `{id}` carries unknown data asset `{}`", asset.value),
                     )
                     .with_hint(

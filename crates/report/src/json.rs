@@ -124,12 +124,10 @@ impl Threats<'_> {
     /// Appends the finding at `index` to `buffer` as the report's pretty JSON prints it (an
     /// element of a top-level field's array: two levels deep).
     fn write_one(&self, index: usize, buffer: &mut Vec<u8>) -> io::Result<()> {
-        let mut out = serde_json::Serializer::with_formatter(buffer, Pretty::at(2));
-        let written = match self {
-            Threats::Written(threats) => threats[index].serialize(&mut out),
-            Threats::OnDemand(analysis) => analysis.threat(index).serialize(&mut out),
-        };
-        written.map_err(io::Error::other)
+        match self {
+            Threats::Written(threats) => write_at(buffer, 2, &threats[index]),
+            Threats::OnDemand(analysis) => write_at(buffer, 2, &analysis.threat(index)),
+        }
     }
 }
 
@@ -290,12 +288,7 @@ impl<'w> Document<'w> {
 
     fn field(&mut self, key: &str, value: &impl Serialize) -> io::Result<()> {
         self.key(key)?;
-        value
-            .serialize(&mut serde_json::Serializer::with_formatter(
-                &mut *self.out,
-                Pretty::at(1),
-            ))
-            .map_err(io::Error::other)
+        write_at(&mut *self.out, 1, value)
     }
 
     /// The `threats` array. A large one is printed by one thread per core, in chunks handed
@@ -374,16 +367,30 @@ fn in_order(
     })
 }
 
+/// Prints `value` in `serde_json`'s pretty layout for a value `depth` levels deep in a document.
+pub(crate) fn write_at(
+    out: &mut dyn io::Write,
+    depth: usize,
+    value: &impl Serialize,
+) -> io::Result<()> {
+    value
+        .serialize(&mut serde_json::Serializer::with_formatter(
+            out,
+            Pretty::at(depth),
+        ))
+        .map_err(io::Error::other)
+}
+
 /// `serde_json`'s pretty layout (two spaces per level, `": "` after keys, empty arrays and
 /// objects as `[]` and `{}`), for a value that starts `depth` levels deep in the document.
-pub(crate) struct Pretty {
+struct Pretty {
     depth: usize,
     /// Whether the array or object being written has had an element yet.
     has_value: bool,
 }
 
 impl Pretty {
-    pub(crate) fn at(depth: usize) -> Self {
+    fn at(depth: usize) -> Self {
         Pretty {
             depth,
             has_value: false,

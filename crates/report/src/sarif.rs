@@ -7,9 +7,7 @@ use std::io;
 use serde_json::{Value, json};
 use threatscribe_model::{Severity, Threat};
 
-use serde::Serialize as _;
-
-use crate::json::Pretty;
+use crate::json::write_at;
 use crate::{Render, Report, VERSION};
 
 pub struct Sarif;
@@ -155,18 +153,10 @@ impl Render for Sarif {
         // The document is written piece by piece, each result made and printed in turn: built
         // whole as one JSON value, a report of 100,000 results held gigabytes. The layout is
         // serde_json's pretty one, as the whole value printed before.
-        let value = |out: &mut dyn io::Write, depth: usize, value: &Value| {
-            value
-                .serialize(&mut serde_json::Serializer::with_formatter(
-                    out,
-                    Pretty::at(depth),
-                ))
-                .map_err(io::Error::other)
-        };
         out.write_all(b"{\n  \"$schema\": \"https://json.schemastore.org/sarif-2.1.0.json\",\n  \"version\": \"2.1.0\",\n  \"runs\": [\n    {\n      \"tool\": ")?;
-        value(out, 3, &tool)?;
+        write_at(out, 3, &tool)?;
         out.write_all(b",\n      \"artifacts\": ")?;
-        value(out, 3, &artifacts)?;
+        write_at(out, 3, &artifacts)?;
         out.write_all(b",\n      \"results\": [")?;
         for (i, threat) in analysis.threats.iter().enumerate() {
             out.write_all(if i == 0 {
@@ -174,7 +164,7 @@ impl Render for Sarif {
             } else {
                 b",\n        "
             })?;
-            value(out, 4, &result(threat, report, &rule_index, is_model_file))?;
+            write_at(out, 4, &result(threat, report, &rule_index, is_model_file))?;
         }
         if !analysis.threats.is_empty() {
             out.write_all(b"\n      ")?;
