@@ -1,5 +1,12 @@
 //! Writing results: to stdout, or to a file replaced atomically, so a failed run never leaves
 //! a half-written report behind.
+//!
+//! Key decision: the temporary file is renamed into place without `fsync`. The rename is what
+//! keeps a failed or interrupted run from leaving half a report; forcing the bytes to disk
+//! first only guards against the machine losing power in the seconds before the kernel writes
+//! them back, and every output here can be made again from its input. It cost 0.15-0.25 s on
+//! the 236 MB JSON report of a 10,000-element model (as compilers and formatters, we leave
+//! write-back to the kernel).
 
 use std::io::Write as _;
 use std::path::Path;
@@ -60,7 +67,6 @@ pub fn write_with(
                     .and_then(|()| buffered.flush())
                     .map_err(fail)?;
             }
-            file.as_file().sync_all().map_err(fail)?;
             file.persist(path).map_err(|e| fail(e.error))?;
             Ok(())
         }
