@@ -24,7 +24,7 @@ pub enum Implies {
     Protocol,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Technology {
     /// Catalog id, kebab-case (`flask-login`).
@@ -43,7 +43,7 @@ pub struct Technology {
 }
 
 /// All technologies, looked up by id or by any spelling.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, PartialEq)]
 pub struct Catalog {
     technologies: Vec<Technology>,
     by_id: HashMap<String, usize>,

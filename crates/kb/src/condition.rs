@@ -20,7 +20,7 @@ pub enum Subject {
     Flow,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(untagged)]
 pub(crate) enum OneOrMany<T> {
     One(T),
@@ -36,7 +36,7 @@ impl<T> OneOrMany<T> {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(untagged)]
 pub(crate) enum RawProperty {
     /// `property: debug`: the property is set and truthy.
@@ -45,13 +45,13 @@ pub(crate) enum RawProperty {
     Equals(BTreeMap<String, serde_json::Value>),
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawData {
     at_least: Classification,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub(crate) enum RawCondition {
     All(Vec<RawCondition>),

@@ -55,11 +55,31 @@ impl KbError {
     }
 }
 
-/// Parses one YAML file of the knowledge base into its raw shape.
-pub(crate) fn parse_yaml<T: serde::de::DeserializeOwned>(
+/// A knowledge-base file's text: YAML as written, or JSON as the build converted it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Text<'a> {
+    Yaml(&'a str),
+    Json(&'a str),
+}
+
+/// Parses one file of the knowledge base into its raw shape.
+pub(crate) fn parse<T: serde::de::DeserializeOwned>(
     file: &str,
-    text: &str,
+    text: Text<'_>,
 ) -> Result<T, KbError> {
+    let text = match text {
+        Text::Yaml(text) => text,
+        Text::Json(json) => {
+            return serde_json::from_str(json).map_err(|error| KbError::Syntax {
+                at: FilePosition {
+                    file: file.to_owned(),
+                    line: 0,
+                    column: 0,
+                },
+                message: format!("{error} (in the JSON the build converted this file to)"),
+            });
+        }
+    };
     serde_saphyr::from_str(text).map_err(|error| {
         let (line, column) = error.location().map_or((0, 0), |location| {
             (location.line() as u32, location.column() as u32)

@@ -31,7 +31,7 @@ pub use lint::LintFinding;
 pub use rule::{Example, Layer, PLACEHOLDERS, Rule};
 
 use condition::Vocabulary;
-use error::parse_yaml;
+use error::{Text, parse};
 use rule::RawRule;
 
 mod embedded {
@@ -39,7 +39,7 @@ mod embedded {
 }
 
 /// One tag of the vocabulary rules key on.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Tag {
     pub id: String,
@@ -47,7 +47,7 @@ pub struct Tag {
 }
 
 /// One property of the vocabulary models may declare and rules may test.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PropertySpec {
     pub id: String,
@@ -60,7 +60,7 @@ pub struct PropertySpec {
 }
 
 /// The compiled knowledge base.
-#[derive(Debug)]
+#[derive(Debug, PartialEq)]
 pub struct KnowledgeBase {
     pub catalog: Catalog,
     /// Sorted by id.
@@ -75,7 +75,7 @@ impl KnowledgeBase {
     pub fn builtin() -> &'static KnowledgeBase {
         static BUILTIN: OnceLock<KnowledgeBase> = OnceLock::new();
         BUILTIN.get_or_init(|| {
-            KnowledgeBase::from_files(embedded::FILES)
+            KnowledgeBase::compile(builtin_texts().collect::<Vec<_>>())
                 .expect("the built-in knowledge base compiles: its unit test checks every file")
         })
     }
@@ -85,20 +85,29 @@ impl KnowledgeBase {
         embedded::FILES
     }
 
-    /// Compiles a set of knowledge-base files given as `(path under kb/, text)`.
+    /// Compiles a set of knowledge-base files given as `(path under kb/, YAML text)`.
     /// Returns every problem found, not just the first.
-    #[allow(clippy::too_many_lines)] // one pass per kind of file, then the cross-checks
     pub fn from_files(files: &[(&str, &str)]) -> Result<Self, Vec<KbError>> {
+        Self::compile(
+            files
+                .iter()
+                .map(|&(path, text)| (path, Text::Yaml(text)))
+                .collect(),
+        )
+    }
+
+    #[allow(clippy::too_many_lines)] // one pass per kind of file, then the cross-checks
+    fn compile(files: Vec<(&str, Text<'_>)>) -> Result<Self, Vec<KbError>> {
         let mut errors = Vec::new();
         let mut tags = BTreeMap::new();
         let mut properties = BTreeMap::new();
         let mut technology_files = Vec::new();
         let mut control_files = Vec::new();
         let mut rule_files = Vec::new();
-        for &(full_path, text) in files {
+        for (full_path, text) in files {
             let path = layout_path(full_path);
             if path == "tags.yaml" || path.starts_with("tags/") {
-                match parse_yaml::<Vec<Tag>>(full_path, text) {
+                match parse::<Vec<Tag>>(full_path, text) {
                     Ok(list) => {
                         for tag in list {
                             if tags.insert(tag.id.clone(), tag.clone()).is_some() {
@@ -113,7 +122,7 @@ impl KnowledgeBase {
                     Err(e) => errors.push(e),
                 }
             } else if path == "properties.yaml" || path.starts_with("properties/") {
-                match parse_yaml::<Vec<PropertySpec>>(full_path, text) {
+                match parse::<Vec<PropertySpec>>(full_path, text) {
                     Ok(list) => {
                         for property in list {
                             let places = ["external_entity", "process", "data_store", "flow"];
@@ -141,17 +150,17 @@ impl KnowledgeBase {
                     Err(e) => errors.push(e),
                 }
             } else if path.starts_with("technologies/") {
-                match parse_yaml::<Vec<Technology>>(full_path, text) {
+                match parse::<Vec<Technology>>(full_path, text) {
                     Ok(list) => technology_files.push((full_path.to_owned(), list)),
                     Err(e) => errors.push(e),
                 }
             } else if path.starts_with("controls/") {
-                match parse_yaml::<Vec<Control>>(full_path, text) {
+                match parse::<Vec<Control>>(full_path, text) {
                     Ok(list) => control_files.push((full_path, list)),
                     Err(e) => errors.push(e),
                 }
             } else if path.starts_with("threats/") {
-                match parse_yaml::<RawRule>(full_path, text) {
+                match parse::<RawRule>(full_path, text) {
                     Ok(rule) => rule_files.push((full_path, rule)),
                     Err(e) => errors.push(e),
                 }
@@ -276,8 +285,7 @@ impl KnowledgeBase {
             .filter_map(|(_, text)| serde_saphyr::from_str::<IdOnly>(text).ok())
             .map(|r| r.id)
             .collect();
-        let mut files: Vec<(&str, &str)> = Self::builtin_files()
-            .iter()
+        let mut files: Vec<(&str, Text<'_>)> = builtin_texts()
             .filter(|(path, _)| {
                 let name = path.rsplit('/').next().unwrap_or(path);
                 !(path.starts_with("threats/")
@@ -285,10 +293,9 @@ impl KnowledgeBase {
                         .iter()
                         .any(|id| name.starts_with(&format!("{id}-"))))
             })
-            .copied()
             .collect();
-        files.extend(pack.iter().map(|(p, t)| (p.as_str(), t.as_str())));
-        Self::from_files(&files)
+        files.extend(pack.iter().map(|(p, t)| (p.as_str(), Text::Yaml(t))));
+        Self::compile(files)
     }
 
     pub fn rule(&self, id: &str) -> Option<&Rule> {
@@ -494,6 +501,14 @@ fn compile_rule(
     })
 }
 
+/// The built-in files, each as JSON where the build converted it.
+fn builtin_texts() -> impl Iterator<Item = (&'static str, Text<'static>)> {
+    embedded::FILES
+        .iter()
+        .zip(embedded::JSON)
+        .map(|(&(path, yaml), json)| (path, json.map_or(Text::Yaml(yaml), Text::Json)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -514,6 +529,27 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn the_json_the_build_converted_compiles_to_the_same_knowledge_base_as_the_yaml() {
+        let unconverted: Vec<&str> = embedded::FILES
+            .iter()
+            .zip(embedded::JSON)
+            .filter(|(_, json)| json.is_none())
+            .map(|((path, _), _)| *path)
+            .collect();
+        assert!(
+            unconverted.is_empty(),
+            "read as YAML at every run: {unconverted:?}"
+        );
+        let from_yaml = KnowledgeBase::from_files(KnowledgeBase::builtin_files())
+            .expect("the built-in knowledge base compiles");
+        // Not `assert_eq!`: printed whole, the knowledge base is 20,000 lines.
+        assert!(
+            from_yaml == *KnowledgeBase::builtin(),
+            "the built-in knowledge base read from JSON differs from the YAML"
+        );
     }
 
     #[test]

@@ -36,7 +36,7 @@ pub const PLACEHOLDERS: &[(&str, &str)] = &[
     ("protocol", "a flow's protocol"),
 ];
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawRule {
     pub id: String,
@@ -73,7 +73,7 @@ pub(crate) struct RawRule {
     pub examples: RawExamples,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawExamples {
     pub triggers: Vec<Example>,
@@ -82,7 +82,7 @@ pub(crate) struct RawExamples {
 }
 
 /// A small model a rule is tested on.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Example {
     /// For a trigger: the id of the element or flow the rule must fire on.
@@ -96,7 +96,7 @@ pub struct Example {
 }
 
 /// A compiled threat rule.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Rule {
     pub id: String,
     pub title: String,
