@@ -368,8 +368,8 @@ fn in_order(
 }
 
 /// Prints `value` in `serde_json`'s pretty layout for a value `depth` levels deep in a document.
-pub(crate) fn write_at(
-    out: &mut dyn io::Write,
+pub(crate) fn write_at<W: io::Write + ?Sized>(
+    out: &mut W,
     depth: usize,
     value: &impl Serialize,
 ) -> io::Result<()> {
