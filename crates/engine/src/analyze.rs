@@ -252,7 +252,8 @@ fn template_values<'a>(
     context: &Context<'a>,
 ) -> (Vec<(&'static str, String)>, Vec<&'a str>) {
     let mut values: Vec<(&'static str, String)> = Vec::new();
-    let data: Vec<&str>;
+    let data: &[&str];
+    let flow_data: Vec<&str>;
     let mut technologies: Vec<&'a str> = Vec::new();
     if let Subject::Element(element) = hit.subject {
         data = context.element_data(element);
@@ -300,7 +301,8 @@ fn template_values<'a>(
         let Subject::Flow(flow) = hit.subject else {
             unreachable!("a subject is an element or a flow")
         };
-        data = flow.data.iter().map(String::as_str).collect();
+        flow_data = flow.data.iter().map(String::as_str).collect();
+        data = &flow_data;
         let name = |id: &str| {
             context
                 .element(id)
@@ -497,12 +499,16 @@ fn rate_subject(
         None => (None, None),
     };
 
-    let data: Vec<&str> = match (element, flow) {
+    let flow_data: Vec<&str>;
+    let data: &[&str] = match (element, flow) {
         (Some(e), _) => context.element_data(e),
-        (None, Some(f)) => f.data.iter().map(String::as_str).collect(),
-        (None, None) => Vec::new(),
+        (None, Some(f)) => {
+            flow_data = f.data.iter().map(String::as_str).collect();
+            &flow_data
+        }
+        (None, None) => &[],
     };
-    let highest = context.highest_classification(&data);
+    let highest = context.highest_classification(data);
     let at_highest: Vec<String> = data
         .iter()
         .filter_map(|d| context.model.data_asset(d))

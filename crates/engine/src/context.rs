@@ -44,6 +44,8 @@ pub struct Context<'a> {
     tags: Vec<Vec<&'a str>>,
     /// Per element: the boundaries holding it, innermost first.
     chains: Vec<Vec<&'a Boundary>>,
+    /// Per element: the data assets on flows into or out of it, in model order.
+    data: Vec<Vec<&'a str>>,
     controls: HashMap<&'a str, SharedControl>,
 }
 
@@ -122,6 +124,7 @@ impl<'a> Context<'a> {
             })
             .collect();
         let chains = boundary_chains(model);
+        let data = element_data(model, &incoming, &outgoing);
         let mut context = Context {
             model,
             kb,
@@ -133,6 +136,7 @@ impl<'a> Context<'a> {
             exposure: Vec::new(),
             tags,
             chains,
+            data,
         };
         context.exposure = model
             .elements
@@ -196,8 +200,17 @@ impl<'a> Context<'a> {
         self.elements.get(id).map(|&i| &self.model.elements[i])
     }
 
+    /// The element's place in the model. Rules ask for it several times per target, so an
+    /// element borrowed from the model (as the engine's always are) is placed by its address,
+    /// without hashing its id.
     fn index(&self, element: &Element) -> usize {
-        self.elements[element.id.as_str()]
+        let base = self.model.elements.as_ptr() as usize;
+        let offset = (std::ptr::from_ref(element) as usize).wrapping_sub(base)
+            / std::mem::size_of::<Element>();
+        match self.model.elements.get(offset) {
+            Some(at) if std::ptr::eq(at, element) => offset,
+            _ => self.elements[element.id.as_str()],
+        }
     }
 
     pub fn outgoing(&self, element: &Element) -> impl Iterator<Item = &'a Flow> + '_ {
@@ -221,17 +234,8 @@ impl<'a> Context<'a> {
     }
 
     /// Data assets on flows into or out of the element, in model order, without repeats.
-    pub fn element_data(&self, element: &Element) -> Vec<&'a str> {
-        let mut data: Vec<&str> = Vec::new();
-        for flow in self.incoming(element).chain(self.outgoing(element)) {
-            for asset in &flow.data {
-                if !data.contains(&asset.as_str()) {
-                    data.push(asset);
-                }
-            }
-        }
-        data.sort_by_key(|id| self.model.data_assets.iter().position(|d| d.id == *id));
-        data
+    pub fn element_data(&self, element: &Element) -> &[&'a str] {
+        &self.data[self.index(element)]
     }
 
     pub fn highest_classification(&self, data: &[&str]) -> Option<Classification> {
@@ -275,6 +279,37 @@ impl<'a> Context<'a> {
     pub fn data_name(&self, id: &'a str) -> &'a str {
         self.model.data_asset(id).map_or(id, |d| d.name.as_str())
     }
+}
+
+/// Per element: the data assets on the flows into or out of it, in model order, without
+/// repeats (an id the model does not declare goes last).
+fn element_data<'a>(
+    model: &'a Model,
+    incoming: &[Vec<usize>],
+    outgoing: &[Vec<usize>],
+) -> Vec<Vec<&'a str>> {
+    let place: HashMap<&str, usize> = model
+        .data_assets
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (d.id.as_str(), i))
+        .collect();
+    incoming
+        .iter()
+        .zip(outgoing)
+        .map(|(incoming, outgoing)| {
+            let mut data: Vec<&str> = Vec::new();
+            for &flow in incoming.iter().chain(outgoing) {
+                for asset in &model.flows[flow].data {
+                    if !data.contains(&asset.as_str()) {
+                        data.push(asset);
+                    }
+                }
+            }
+            data.sort_by_key(|id| place.get(id).copied().unwrap_or(usize::MAX));
+            data
+        })
+        .collect()
 }
 
 /// Per element: the boundaries holding it, innermost first, through an id index (a nesting

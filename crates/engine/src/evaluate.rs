@@ -139,9 +139,13 @@ fn evaluate<'a>(
             hit
         }
         (Condition::DataAtLeast(level), _) => {
+            let flow_data: Vec<&str>;
             let data = match subject {
                 Subject::Element(e) => context.element_data(e),
-                Subject::Flow(f) => f.data.iter().map(String::as_str).collect(),
+                Subject::Flow(f) => {
+                    flow_data = f.data.iter().map(String::as_str).collect();
+                    &flow_data
+                }
             };
             let sensitive: Vec<&str> = data
                 .iter()

@@ -130,13 +130,7 @@ impl<'a> StreamingAnalysis<'a> {
             status: t.status,
             tracking: None,
         }));
-        slots.sort_by(|a, b| {
-            let (a, b) = (outline(a, &written), outline(b, &written));
-            b.severity
-                .cmp(&a.severity)
-                .then_with(|| a.rule.cmp(b.rule))
-                .then_with(|| a.target.cmp(b.target))
-        });
+        sort_in_report_order(&mut slots, &written, &context);
         log.push(LogEntry {
             role: Role::Reviewer,
             message: rating_summary(slots.iter().map(|s| outline(s, &written))),
@@ -177,7 +171,7 @@ impl<'a> StreamingAnalysis<'a> {
             log,
             tracking_notes,
         };
-        let checked = coverage_check(analysis.coverage());
+        let checked = coverage_check(&analysis);
         analysis.log.push(LogEntry {
             role: Role::Reviewer,
             message: checked,
@@ -186,24 +180,29 @@ impl<'a> StreamingAnalysis<'a> {
     }
 
     /// The coverage matrix, one row per element then per flow, each worked out when reached.
-    pub fn coverage(&self) -> impl Iterator<Item = CoverageRow> + '_ {
-        let model = self.context.model;
-        let mut next = 0;
-        (0..model.elements.len() + model.flows.len()).map(move |position| {
-            let start = next;
-            while self
-                .by_target
-                .get(next)
-                .is_some_and(|&(p, _)| p as usize == position)
-            {
-                next += 1;
-            }
-            let on: Vec<Outline<'_>> = self.by_target[start..next]
-                .iter()
-                .map(|&(_, slot)| outline(&self.slots[slot as usize], &self.written))
-                .collect();
-            coverage_row(&self.context, position, &on)
-        })
+    pub fn coverage(&self) -> impl ExactSizeIterator<Item = CoverageRow> + '_ {
+        (0..self.coverage_len()).map(|position| self.coverage_row(position))
+    }
+
+    /// How many rows the coverage matrix has: one per element and per flow.
+    pub fn coverage_len(&self) -> usize {
+        self.context.model.elements.len() + self.context.model.flows.len()
+    }
+
+    /// The coverage row of the element or flow at `position` (elements first, then flows).
+    ///
+    /// # Panics
+    /// When `position` is not below `coverage_len()`.
+    pub fn coverage_row(&self, position: usize) -> CoverageRow {
+        let start = self
+            .by_target
+            .partition_point(|&(p, _)| (p as usize) < position);
+        let on: Vec<Outline<'_>> = self.by_target[start..]
+            .iter()
+            .take_while(|&&(p, _)| p as usize == position)
+            .map(|&(_, slot)| outline(&self.slots[slot as usize], &self.written))
+            .collect();
+        coverage_row(&self.context, position, &on)
     }
 
     pub fn model(&self) -> &'a Model {
@@ -533,19 +532,22 @@ fn index(i: usize) -> u32 {
     u32::try_from(i).expect("fewer than 4 billion elements, flows and findings")
 }
 
-/// The reviewer's coverage check, in words.
-fn coverage_check(coverage: impl Iterator<Item = CoverageRow>) -> String {
-    let mut rows = 0;
-    let mut gaps: Vec<String> = Vec::new();
-    for row in coverage {
-        rows += 1;
-        gaps.extend(
-            row.cells
-                .iter()
-                .filter(|(_, c)| *c == CoverageCell::Gap)
-                .map(|(s, _)| format!("{} {}", row.target, s.letter())),
-        );
-    }
+/// The reviewer's coverage check, in words. The rows are worked out on every core.
+fn coverage_check(analysis: &StreamingAnalysis<'_>) -> String {
+    let rows = analysis.coverage_len();
+    let gaps: Vec<String> = in_parallel(rows, |positions| {
+        let mut gaps = Vec::new();
+        for row in positions.map(|p| analysis.coverage_row(p)) {
+            gaps.extend(
+                row.cells
+                    .iter()
+                    .filter(|(_, c)| *c == CoverageCell::Gap)
+                    .map(|(s, _)| format!("{} {}", row.target, s.letter())),
+            );
+        }
+        gaps
+    })
+    .concat();
     if gaps.is_empty() {
         format!(
             "Checked coverage: every applicable STRIDE category of the {rows} elements and flows has a finding."
@@ -556,6 +558,36 @@ fn coverage_check(coverage: impl Iterator<Item = CoverageRow>) -> String {
             gaps.join(", ")
         )
     }
+}
+
+/// Orders the findings for the report: by severity (highest first), then rule id, then target
+/// id. The ids are ranked once, so the sort compares numbers, not strings (at 10,000 elements
+/// the string comparisons of 100,000 findings took 60 ms).
+fn sort_in_report_order(slots: &mut [Slot<'_>], written: &[Threat], context: &Context<'_>) {
+    fn ranks<'s>(ids: impl Iterator<Item = &'s str>) -> foldhash::HashMap<&'s str, u32> {
+        let mut ids: Vec<&str> = ids.collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids.into_iter().zip(0..).collect()
+    }
+    let model = context.model;
+    let rules = ranks(
+        (context.kb.rules.iter().map(|r| r.id.as_str()))
+            .chain(written.iter().map(|t| t.rule.as_str())),
+    );
+    let targets = ranks(
+        (model.elements.iter().map(|e| e.id.as_str()))
+            .chain(model.flows.iter().map(|f| f.id.as_str()))
+            .chain(written.iter().map(|t| t.target.as_str())),
+    );
+    slots.sort_by_cached_key(|slot| {
+        let o = outline(slot, written);
+        (
+            std::cmp::Reverse(o.severity),
+            rules[o.rule],
+            targets[o.target],
+        )
+    });
 }
 
 /// Sets each finding's status from the most specific tracking entry that names it (an exact id

@@ -85,26 +85,37 @@ fn coverage_out(row: &CoverageRow) -> CoverageOut<'_> {
     }
 }
 
-/// The coverage matrix: all in memory, or each row worked out as the serializer reaches it.
+/// The coverage matrix: all in memory, or each row worked out when its turn comes.
 enum Coverage<'a> {
     Rows(&'a [CoverageRow]),
     OnDemand(&'a StreamingAnalysis<'a>),
 }
 
-impl Serialize for Coverage<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeSeq;
+impl Array for Coverage<'_> {
+    fn len(&self) -> usize {
         match self {
-            Coverage::Rows(rows) => serializer.collect_seq(rows.iter().map(coverage_out)),
+            Coverage::Rows(rows) => rows.len(),
+            Coverage::OnDemand(analysis) => analysis.coverage_len(),
+        }
+    }
+
+    fn write_one(&self, index: usize, buffer: &mut Vec<u8>) -> io::Result<()> {
+        match self {
+            Coverage::Rows(rows) => write_at(buffer, 2, &coverage_out(&rows[index])),
             Coverage::OnDemand(analysis) => {
-                let mut seq = serializer.serialize_seq(None)?;
-                for row in analysis.coverage() {
-                    seq.serialize_element(&coverage_out(&row))?;
-                }
-                seq.end()
+                write_at(buffer, 2, &coverage_out(&analysis.coverage_row(index)))
             }
         }
     }
+}
+
+/// A top-level array of the report whose items can be printed apart, in any order.
+trait Array: Sync {
+    fn len(&self) -> usize;
+
+    /// Appends the item at `index` to `buffer` as the report's pretty JSON prints it (an
+    /// element of a top-level field's array: two levels deep).
+    fn write_one(&self, index: usize, buffer: &mut Vec<u8>) -> io::Result<()>;
 }
 
 /// The findings: all in memory, or each written when its turn comes.
@@ -113,7 +124,7 @@ enum Threats<'a> {
     OnDemand(&'a StreamingAnalysis<'a>),
 }
 
-impl Threats<'_> {
+impl Array for Threats<'_> {
     fn len(&self) -> usize {
         match self {
             Threats::Written(threats) => threats.len(),
@@ -121,8 +132,6 @@ impl Threats<'_> {
         }
     }
 
-    /// Appends the finding at `index` to `buffer` as the report's pretty JSON prints it (an
-    /// element of a top-level field's array: two levels deep).
     fn write_one(&self, index: usize, buffer: &mut Vec<u8>) -> io::Result<()> {
         match self {
             Threats::Written(threats) => write_at(buffer, 2, &threats[index]),
@@ -248,9 +257,9 @@ fn write(
     document.field("assumptions", &assumptions)?;
     document.field("questions", &questions)?;
     document.field("tracking_notes", &tracking_notes)?;
-    document.threats(&threats)?;
+    document.array("threats", &threats)?;
     document.field("summary", &summary)?;
-    document.field("coverage", &coverage)?;
+    document.array("coverage", &coverage)?;
     document.field("log", &log)?;
     document.field("usage", &usage)?;
     if let Some(llm) = llm {
@@ -291,12 +300,12 @@ impl<'w> Document<'w> {
         write_at(&mut *self.out, 1, value)
     }
 
-    /// The `threats` array. A large one is printed by one thread per core, in chunks handed
-    /// back in order: each thread writes a finding (for a streaming analysis) and prints it,
-    /// so what a thread allocates it also frees.
-    fn threats(&mut self, threats: &Threats<'_>) -> io::Result<()> {
-        self.key("threats")?;
-        let n = threats.len();
+    /// An array of findings or coverage rows. A large one is printed by one thread per core,
+    /// in chunks handed back in order: each thread works out an item (a finding of a streaming
+    /// analysis is written then) and prints it, so what a thread allocates it also frees.
+    fn array(&mut self, key: &str, items: &impl Array) -> io::Result<()> {
+        self.key(key)?;
+        let n = items.len();
         if n == 0 {
             return self.out.write_all(b"[]");
         }
@@ -307,7 +316,7 @@ impl<'w> Document<'w> {
             for index in range {
                 buffer.extend_from_slice(if index == 0 { b"\n" } else { b",\n" });
                 buffer.extend_from_slice(ELEMENT_INDENT);
-                threats.write_one(index, &mut buffer)?;
+                items.write_one(index, &mut buffer)?;
             }
             Ok(buffer)
         };
