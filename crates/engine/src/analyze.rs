@@ -484,14 +484,17 @@ pub(crate) fn rate_on(
 ) -> crate::rating::Rating {
     let subject = (context.element(target).map(Subject::Element))
         .or_else(|| context.flow(target).map(Subject::Flow));
-    rate_subject(context, subject, base)
+    rate_subject(context, subject, base, true)
 }
 
-/// `rate_on` for a target already found (none: an id the model does not have).
+/// `rate_on` for a target already found (none: an id the model does not have). Without
+/// `explain`, the rating's reasoning is left empty and no text is written for it: ordering the
+/// findings needs only their severity.
 fn rate_subject(
     context: &Context<'_>,
     subject: Option<Subject<'_>>,
     base: &RatingBase<'_>,
+    explain: bool,
 ) -> crate::rating::Rating {
     let (element, flow) = match subject {
         Some(Subject::Element(e)) => (Some(e), None),
@@ -509,13 +512,14 @@ fn rate_subject(
         (None, None) => &[],
     };
     let highest = context.highest_classification(data);
-    let at_highest: Vec<String> = data
-        .iter()
+    let at_highest: Vec<String> = (data.iter())
+        .filter(|_| explain)
         .filter_map(|d| context.model.data_asset(d))
         .filter(|d| Some(d.classification) == highest)
         .map(|d| d.name.clone())
         .collect();
     let exposure = match (element, flow) {
+        (Some(e), _) if !explain => context.exposure(e).map(|_| String::new()),
         (Some(e), _) => context.exposure(e).map(|x| match x {
             Exposure::Declared => format!("{} is declared internet-facing", e.name),
             Exposure::ReachedFrom(source) => {
@@ -531,10 +535,17 @@ fn rate_subject(
         (None, Some(f)) => context
             .element(&f.from)
             .filter(|source| context.on_internet(source))
-            .map(|source| format!("the flow starts at {}, on the internet", source.name)),
+            .map(|source| {
+                if explain {
+                    format!("the flow starts at {}, on the internet", source.name)
+                } else {
+                    String::new()
+                }
+            }),
         (None, None) => None,
     };
     rate(&RatingInput {
+        explain,
         rule: base.rule,
         likelihood: base.likelihood,
         impact: base.impact,
@@ -548,8 +559,13 @@ fn rate_subject(
 }
 
 /// A rule's rating on one target: its base, raised or lowered by the target's context; baseline
-/// rules stop at medium.
-pub(crate) fn rule_rating(rule: &Rule, target: Subject<'_>, context: &Context<'_>) -> Rating {
+/// rules stop at medium. With `explain`, the reasoning is written out.
+pub(crate) fn rule_rating(
+    rule: &Rule,
+    target: Subject<'_>,
+    context: &Context<'_>,
+    explain: bool,
+) -> Rating {
     rate_subject(
         context,
         Some(target),
@@ -560,6 +576,7 @@ pub(crate) fn rule_rating(rule: &Rule, target: Subject<'_>, context: &Context<'_
             categories: &rule.stride,
             cap: (rule.layer == Layer::Baseline).then_some(Severity::Medium),
         },
+        explain,
     )
 }
 
@@ -571,7 +588,7 @@ pub(crate) fn build_threat(hit: &Hit<'_>, context: &Context<'_>) -> Threat {
         Subject::Element(e) => Some(e),
         Subject::Flow(_) => None,
     };
-    let rating = rule_rating(rule, hit.subject, context);
+    let rating = rule_rating(rule, hit.subject, context, true);
 
     let mitigations = rule
         .controls

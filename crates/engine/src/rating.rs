@@ -38,6 +38,9 @@ pub fn severity(likelihood: Likelihood, impact: Impact) -> Severity {
 
 /// What the rating needs to know about the threat's context.
 pub struct RatingInput<'a> {
+    /// Whether to write the reasoning. Without, it is left empty, and `exposure` and the data
+    /// names count only for being there.
+    pub explain: bool,
     pub rule: &'a str,
     pub likelihood: Likelihood,
     pub impact: Impact,
@@ -64,18 +67,25 @@ pub struct Rating {
 pub fn rate(input: &RatingInput<'_>) -> Rating {
     let mut likelihood = input.likelihood;
     let mut impact = input.impact;
-    let mut reasoning = vec![format!(
+    let mut reasoning = Vec::new();
+    // A line of reasoning, formatted only when it is asked for.
+    macro_rules! say {
+        ($($line:tt)*) => {
+            if input.explain {
+                reasoning.push(format!($($line)*));
+            }
+        };
+    }
+    say!(
         "Base rating of {}: likelihood {likelihood}, impact {impact}.",
         input.rule
-    )];
+    );
     if let Some(why) = &input.exposure {
         let raised = likelihood.raised();
         if raised == likelihood {
-            reasoning.push(format!(
-                "Internet exposure ({why}); likelihood already high."
-            ));
+            say!("Internet exposure ({why}); likelihood already high.");
         } else {
-            reasoning.push(format!("Likelihood raised to {raised}: {why}."));
+            say!("Likelihood raised to {raised}: {why}.");
             likelihood = raised;
         }
     }
@@ -93,24 +103,22 @@ pub fn rate(input: &RatingInput<'_>) -> Rating {
             Some((Classification::Restricted, names)) if input.holds_data => {
                 let raised = impact.raised();
                 if raised == impact {
-                    reasoning.push(format!(
+                    say!(
                         "Restricted data at stake ({}); impact already high.",
                         names.join(", ")
-                    ));
+                    );
                 } else {
-                    reasoning.push(format!(
+                    say!(
                         "Impact raised to {raised}: restricted data at stake ({}).",
                         names.join(", ")
-                    ));
+                    );
                     impact = raised;
                 }
             }
             _ if input.only_public_data => {
                 let lowered = impact.lowered();
                 if lowered != impact {
-                    reasoning.push(format!(
-                        "Impact lowered to {lowered}: only public data at stake."
-                    ));
+                    say!("Impact lowered to {lowered}: only public data at stake.");
                     impact = lowered;
                 }
             }
@@ -118,13 +126,9 @@ pub fn rate(input: &RatingInput<'_>) -> Rating {
         }
     }
     let mut severity = severity(likelihood, impact);
-    reasoning.push(format!(
-        "Likelihood {likelihood} x impact {impact} = {severity} on the rating matrix."
-    ));
+    say!("Likelihood {likelihood} x impact {impact} = {severity} on the rating matrix.");
     if let Some(cap) = input.cap.filter(|cap| severity > *cap) {
-        reasoning.push(format!(
-            "Capped at {cap}: a generic STRIDE finding never outranks a specific one."
-        ));
+        say!("Capped at {cap}: a generic STRIDE finding never outranks a specific one.");
         severity = cap;
     }
     Rating {
@@ -154,6 +158,7 @@ mod tests {
     #[test]
     fn exposure_and_restricted_data_raise_with_reasons() {
         let rating = rate(&RatingInput {
+            explain: true,
             rule: "WEB001",
             likelihood: Likelihood::Medium,
             impact: Impact::Medium,
@@ -175,6 +180,7 @@ mod tests {
     #[test]
     fn data_does_not_move_denial_of_service() {
         let rating = rate(&RatingInput {
+            explain: true,
             rule: "WEB010",
             likelihood: Likelihood::Medium,
             impact: Impact::Medium,
@@ -191,6 +197,7 @@ mod tests {
     #[test]
     fn processes_keep_their_impact_and_baseline_is_capped() {
         let rating = rate(&RatingInput {
+            explain: true,
             rule: "BASE001",
             likelihood: Likelihood::Medium,
             impact: Impact::High,
