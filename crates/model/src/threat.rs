@@ -231,7 +231,7 @@ impl fmt::Display for Status {
 // Texts are `Arc<str>`: the same control's words appear on thousands of findings of a large
 // model, so each finding shares one copy.
 /// Guidance of a control for one technology the target uses.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 pub struct TechGuidance {
     /// Catalog id of the technology (`flask-wtf`).
     pub technology: Arc<str>,
@@ -241,7 +241,7 @@ pub struct TechGuidance {
 }
 
 /// A control applied to one threat.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 pub struct Mitigation {
     pub id: Arc<str>,
     pub title: Arc<str>,

@@ -15,6 +15,10 @@ use threatscribe_model::{
 
 use crate::{Render, Report, Source, Summary, Usage, VERSION};
 
+mod finding;
+
+use finding::Printer;
+
 /// The contract's version: bump it when a field is renamed or removed (never for additions).
 pub(crate) const SCHEMA_VERSION: u32 = 1;
 
@@ -99,7 +103,7 @@ impl Array for Coverage<'_> {
         }
     }
 
-    fn write_one(&self, index: usize, buffer: &mut Vec<u8>) -> io::Result<()> {
+    fn write_one(&self, index: usize, buffer: &mut Vec<u8>, _: &mut Printer) -> io::Result<()> {
         match self {
             Coverage::Rows(rows) => write_at(buffer, 2, &coverage_out(&rows[index])),
             Coverage::OnDemand(analysis) => {
@@ -114,8 +118,14 @@ trait Array: Sync {
     fn len(&self) -> usize;
 
     /// Appends the item at `index` to `buffer` as the report's pretty JSON prints it (an
-    /// element of a top-level field's array: two levels deep).
-    fn write_one(&self, index: usize, buffer: &mut Vec<u8>) -> io::Result<()>;
+    /// element of a top-level field's array: two levels deep), with what the thread's
+    /// `printer` kept from the items before.
+    fn write_one(
+        &self,
+        index: usize,
+        buffer: &mut Vec<u8>,
+        printer: &mut Printer,
+    ) -> io::Result<()>;
 }
 
 /// The findings: all in memory, or each written when its turn comes.
@@ -132,10 +142,15 @@ impl Array for Threats<'_> {
         }
     }
 
-    fn write_one(&self, index: usize, buffer: &mut Vec<u8>) -> io::Result<()> {
+    fn write_one(
+        &self,
+        index: usize,
+        buffer: &mut Vec<u8>,
+        printer: &mut Printer,
+    ) -> io::Result<()> {
         match self {
-            Threats::Written(threats) => write_at(buffer, 2, &threats[index]),
-            Threats::OnDemand(analysis) => write_at(buffer, 2, &analysis.threat(index)),
+            Threats::Written(threats) => printer.finding(buffer, &threats[index]),
+            Threats::OnDemand(analysis) => printer.finding(buffer, &analysis.threat(index)),
         }
     }
 }
@@ -310,13 +325,13 @@ impl<'w> Document<'w> {
             return self.out.write_all(b"[]");
         }
         self.out.write_all(b"[")?;
-        let print = |range: std::ops::Range<usize>| -> io::Result<Vec<u8>> {
+        let print = |printer: &mut Printer, range: std::ops::Range<usize>| {
             // About 2 KiB a finding: grown once or twice, not at every field.
             let mut buffer = Vec::with_capacity(range.len() * 2048);
             for index in range {
                 buffer.extend_from_slice(if index == 0 { b"\n" } else { b",\n" });
                 buffer.extend_from_slice(ELEMENT_INDENT);
-                items.write_one(index, &mut buffer)?;
+                items.write_one(index, &mut buffer, printer)?;
             }
             Ok(buffer)
         };
@@ -335,16 +350,17 @@ impl<'w> Document<'w> {
 /// From `PARALLEL_FROM` items on and with more than one core, one thread per core prints while
 /// the caller's thread takes (writes) what they printed: thread k prints chunks k, k + t,
 /// k + 2t..., each handing its chunks over a short queue, so memory holds a few chunks only.
-fn in_order(
+/// Each printing thread has a state of its own, passed to every `print` it makes.
+fn in_order<S: Default>(
     n: usize,
-    print: impl Fn(std::ops::Range<usize>) -> io::Result<Vec<u8>> + Sync,
+    print: impl Fn(&mut S, std::ops::Range<usize>) -> io::Result<Vec<u8>> + Sync,
     mut take: impl FnMut(Vec<u8>) -> io::Result<()>,
 ) -> io::Result<()> {
     const CHUNK: usize = 128;
     const PARALLEL_FROM: usize = 2_000;
     let threads = std::thread::available_parallelism().map_or(1, usize::from);
     if n < PARALLEL_FROM || threads < 2 {
-        return take(print(0..n)?);
+        return take(print(&mut S::default(), 0..n)?);
     }
     let chunks = n.div_ceil(CHUNK);
     std::thread::scope(|scope| {
@@ -353,9 +369,10 @@ fn in_order(
             .map(|k| {
                 let (sender, receiver) = std::sync::mpsc::sync_channel(2);
                 scope.spawn(move || {
+                    let mut state = S::default();
                     for chunk in (k..chunks).step_by(threads) {
                         let start = chunk * CHUNK;
-                        let printed = print(start..(start + CHUNK).min(n));
+                        let printed = print(&mut state, start..(start + CHUNK).min(n));
                         let failed = printed.is_err();
                         // A closed queue means the writer stopped: nothing more is wanted.
                         if sender.send(printed).is_err() || failed {
@@ -562,7 +579,7 @@ mod tests {
         let mut out = Vec::new();
         in_order(
             MANY,
-            |range| Ok(print(range)),
+            |&mut (), range| Ok(print(range)),
             |chunk| {
                 out.extend(chunk);
                 Ok(())
@@ -574,20 +591,20 @@ mod tests {
 
     #[test]
     fn a_failure_on_either_side_stops_the_report_without_hanging() {
-        let failing = |range: std::ops::Range<usize>| {
+        fn failing(_: &mut (), range: std::ops::Range<usize>) -> io::Result<Vec<u8>> {
             if range.contains(&7_000) {
                 Err(io::Error::other("print failed"))
             } else {
                 Ok(print(range))
             }
-        };
+        }
         let error = in_order(MANY, failing, |_| Ok(())).expect_err("the print error");
         assert_eq!(error.to_string(), "print failed");
 
         let mut taken = 0;
         let error = in_order(
             MANY,
-            |range| Ok(print(range)),
+            |&mut (), range| Ok(print(range)),
             |_| {
                 taken += 1;
                 if taken == 3 {

@@ -1,0 +1,339 @@
+//! A finding printed for the JSON report, byte for byte as `write_at(out, 2, threat)` prints it.
+//!
+//! Key decision: findings are nearly all of a large report (226 MB at 10,000 elements), and
+//! through serde two things dominated their printing: `serde_json` scans every string byte by
+//! byte for characters to escape, and a finding's mitigations (a third of its bytes) are the
+//! same texts on thousands of findings. Here a string with nothing to escape (almost all of
+//! them) is copied whole after a check the compiler vectorises, any other goes to
+//! `serde_json`, and each printing thread keeps the mitigation lists it has printed, by content,
+//! to copy them. The layout is the one `Pretty` gives; a property test compares the two on
+//! arbitrary findings.
+
+use std::io;
+
+// A list's texts are hashed at every lookup: foldhash does that several times faster than
+// SipHash, and its per-process random seed still keeps texts written in a model file (the
+// mitigation of a finding it provides) from being crafted to collide.
+use foldhash::HashMap;
+
+use threatscribe_model::{Mitigation, Threat};
+
+use super::write_at;
+
+/// What a printing thread keeps between findings.
+#[derive(Default)]
+pub(crate) struct Printer {
+    /// Printed mitigation lists (at a finding's field depth), by content.
+    mitigations: HashMap<Vec<Mitigation>, Vec<u8>>,
+}
+
+/// Beyond this many distinct lists, new ones are printed without being kept. A model names a
+/// few hundred (rules times technology combinations); the cap bounds memory on odd input.
+const KEPT: usize = 4_096;
+
+/// A finding's depth in the report: an element of the top-level `threats` array.
+const DEPTH: usize = 2;
+
+impl Printer {
+    /// Appends `threat` to `out` as an element of the report's `threats` array.
+    pub(crate) fn finding(&mut self, out: &mut Vec<u8>, threat: &Threat) -> io::Result<()> {
+        // Destructured so that a new field does not compile until it is printed here.
+        let Threat {
+            id,
+            rule,
+            stride,
+            categories,
+            target,
+            target_type,
+            title,
+            description,
+            severity,
+            likelihood,
+            impact,
+            rating_reasoning,
+            cwe,
+            capec,
+            owasp,
+            mitigations,
+            status,
+            mitigated_by,
+            residual_severity,
+            tracking,
+            evidence,
+            source,
+            agent,
+        } = threat;
+        let mut object = Object::open(out);
+        object.string("id", id);
+        object.string("rule", rule);
+        object.string("stride", stride.as_str());
+        object.strings("categories", categories.iter().map(|c| c.as_str()));
+        object.string("target", target);
+        object.string("target_type", target_type);
+        object.string("title", title);
+        object.string("description", description);
+        object.string("severity", severity.as_str());
+        object.string("likelihood", likelihood.as_str());
+        object.string("impact", impact.as_str());
+        object.strings(
+            "rating_reasoning",
+            rating_reasoning.iter().map(String::as_str),
+        );
+        object.strings("cwe", cwe.iter().map(String::as_str));
+        object.strings("capec", capec.iter().map(String::as_str));
+        object.strings("owasp", owasp.iter().map(String::as_str));
+        object.key("mitigations");
+        self.mitigations(object.out, mitigations)?;
+        object.string("status", status.as_str());
+        if let Some(by) = mitigated_by {
+            object.string("mitigated_by", by);
+        }
+        if let Some(residual) = residual_severity {
+            object.string("residual_severity", residual.as_str());
+        }
+        if let Some(tracking) = tracking {
+            object.key("tracking");
+            write_at(object.out, DEPTH + 1, tracking)?;
+        }
+        object.strings("evidence", evidence.iter().map(String::as_str));
+        object.string("source", source);
+        if let Some(agent) = agent {
+            object.string("agent", agent);
+        }
+        object.close();
+        Ok(())
+    }
+
+    fn mitigations(&mut self, out: &mut Vec<u8>, mitigations: &[Mitigation]) -> io::Result<()> {
+        if let Some(printed) = self.mitigations.get(mitigations) {
+            out.extend_from_slice(printed);
+            return Ok(());
+        }
+        let mut printed = Vec::new();
+        write_at(&mut printed, DEPTH + 1, &mitigations)?;
+        out.extend_from_slice(&printed);
+        if self.mitigations.len() < KEPT {
+            self.mitigations.insert(mitigations.to_vec(), printed);
+        }
+        Ok(())
+    }
+}
+
+/// A JSON object at the finding's depth, written field by field.
+struct Object<'o> {
+    out: &'o mut Vec<u8>,
+    first: bool,
+}
+
+impl<'o> Object<'o> {
+    fn open(out: &'o mut Vec<u8>) -> Self {
+        out.push(b'{');
+        Object { out, first: true }
+    }
+
+    fn key(&mut self, key: &str) {
+        self.out
+            .extend_from_slice(if self.first { b"\n" } else { b",\n" });
+        self.first = false;
+        indent(self.out, DEPTH + 1);
+        string(self.out, key);
+        self.out.extend_from_slice(b": ");
+    }
+
+    fn string(&mut self, key: &str, value: &str) {
+        self.key(key);
+        string(self.out, value);
+    }
+
+    fn strings<'s>(&mut self, key: &str, values: impl ExactSizeIterator<Item = &'s str>) {
+        self.key(key);
+        if values.len() == 0 {
+            self.out.extend_from_slice(b"[]");
+            return;
+        }
+        self.out.push(b'[');
+        for (i, value) in values.enumerate() {
+            self.out
+                .extend_from_slice(if i == 0 { b"\n" } else { b",\n" });
+            indent(self.out, DEPTH + 2);
+            string(self.out, value);
+        }
+        self.out.push(b'\n');
+        indent(self.out, DEPTH + 1);
+        self.out.push(b']');
+    }
+
+    fn close(self) {
+        self.out.push(b'\n');
+        indent(self.out, DEPTH);
+        self.out.push(b'}');
+    }
+}
+
+fn indent(out: &mut Vec<u8>, depth: usize) {
+    out.extend(std::iter::repeat_n(b' ', 2 * depth));
+}
+
+/// Appends `text` as a JSON string: copied whole when nothing in it needs escaping, else
+/// escaped by `serde_json`.
+fn string(out: &mut Vec<u8>, text: &str) {
+    if plain(text) {
+        out.reserve(text.len() + 2);
+        out.push(b'"');
+        out.extend_from_slice(text.as_bytes());
+        out.push(b'"');
+    } else {
+        serde_json::to_writer(&mut *out, text).expect("a string always serialises to a Vec");
+    }
+}
+
+/// True when `text` holds nothing JSON escapes: a quote, a backslash or a control character
+/// (below U+0020; `serde_json` escapes exactly these). Each chunk is checked without an early
+/// exit, which the compiler turns into a few vector compares.
+fn plain(text: &str) -> bool {
+    text.as_bytes().chunks(32).all(|chunk| {
+        chunk.iter().fold(0u8, |found, &b| {
+            found | u8::from(b < 0x20) | u8::from(b == b'"') | u8::from(b == b'\\')
+        }) == 0
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use proptest::prelude::*;
+    use threatscribe_model::{
+        Impact, Likelihood, Mitigation, Severity, Status, Stride, TechGuidance, Threat, Tracking,
+        TrackingEntry,
+    };
+
+    use super::{Printer, plain};
+
+    /// Text with what JSON must escape, multi-byte characters and DEL mixed in.
+    fn text() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "[a-z ]{0,40}",
+            "[a-z\"\\\\\u{0}-\u{1f}\u{7f}é€😀 ]{0,40}",
+            Just(String::new()),
+        ]
+    }
+
+    fn texts() -> impl Strategy<Value = Vec<String>> {
+        prop::collection::vec(text(), 0..4)
+    }
+
+    fn shared(text: String) -> Arc<str> {
+        text.into()
+    }
+
+    fn mitigation() -> impl Strategy<Value = Mitigation> {
+        let guidance = (text(), text(), text()).prop_map(|(t, n, g)| TechGuidance {
+            technology: shared(t),
+            name: shared(n),
+            guidance: shared(g),
+        });
+        (
+            text(),
+            text(),
+            text(),
+            prop::collection::vec(guidance, 0..3),
+            texts(),
+        )
+            .prop_map(
+                |(id, title, description, technology_guidance, references)| Mitigation {
+                    id: shared(id),
+                    title: shared(title),
+                    description: shared(description),
+                    technology_guidance,
+                    references: references.into_iter().map(shared).collect(),
+                },
+            )
+    }
+
+    fn tracking() -> impl Strategy<Value = Tracking> {
+        (
+            text(),
+            prop::option::of(text()),
+            prop::option::of(text()),
+            any::<bool>(),
+        )
+            .prop_map(|(threat, justification, expires, expired)| Tracking {
+                entry: TrackingEntry {
+                    threat,
+                    status: Status::Accepted,
+                    justification,
+                    owner: None,
+                    ticket: Some("SEC-1".into()),
+                    date: None,
+                    expires,
+                },
+                expired,
+            })
+    }
+
+    prop_compose! {
+        fn threat()(
+            (id, rule, target, title, description) in (text(), text(), text(), text(), text()),
+            categories in prop::sample::subsequence(Stride::ALL.to_vec(), 0..=6),
+            (rating_reasoning, cwe, capec, owasp, evidence) in (texts(), texts(), texts(), texts(), texts()),
+            mitigations in prop::collection::vec(mitigation(), 0..3),
+            severity in prop::sample::select(Severity::ALL.to_vec()),
+            status in prop::sample::select(Status::ALL.to_vec()),
+            (mitigated_by, residual, tracking, agent) in (
+                prop::option::of(text()),
+                prop::option::of(prop::sample::select(Severity::ALL.to_vec())),
+                prop::option::of(tracking()),
+                prop::option::of(text()),
+            ),
+            source in text(),
+        ) -> Threat {
+            Threat {
+                id, rule,
+                stride: categories.first().copied().unwrap_or(Stride::Tampering),
+                categories, target,
+                target_type: "flow".into(),
+                title, description, severity,
+                likelihood: Likelihood::High,
+                impact: Impact::Low,
+                rating_reasoning, cwe, capec, owasp, mitigations, status, mitigated_by,
+                residual_severity: residual,
+                tracking, evidence, source, agent,
+            }
+        }
+    }
+
+    fn through_serde(threat: &Threat) -> String {
+        let mut out = Vec::new();
+        super::write_at(&mut out, 2, threat).expect("printed");
+        String::from_utf8(out).expect("utf-8")
+    }
+
+    proptest! {
+        #[test]
+        fn a_finding_prints_as_serde_prints_it(threats in prop::collection::vec(threat(), 1..4)) {
+            // One printer for all, with the first finding's mitigations on the last, so the
+            // kept copy is printed too.
+            let mut threats = threats;
+            let first = threats[0].mitigations.clone();
+            threats.last_mut().expect("one or more").mitigations = first;
+            let mut printer = Printer::default();
+            for threat in &threats {
+                let mut out = Vec::new();
+                printer.finding(&mut out, threat).expect("printed");
+                prop_assert_eq!(String::from_utf8(out).expect("utf-8"), through_serde(threat));
+            }
+        }
+    }
+
+    #[test]
+    fn only_quotes_backslashes_and_control_characters_need_escaping() {
+        assert!(plain("Plain text, with DEL \u{7f}, é and 😀 / slashes"));
+        assert!(plain(""));
+        for bad in ["a\"b", "a\\b", "tab\there", "\u{0}", "\u{1f}", "line\n"] {
+            assert!(!plain(bad), "{bad:?}");
+        }
+        // Past the first chunk of 32 bytes, too.
+        assert!(!plain(&format!("{}\"", "x".repeat(70))));
+    }
+}
