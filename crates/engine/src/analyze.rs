@@ -349,11 +349,16 @@ fn template_values<'a>(
 }
 
 /// Upper-cases the first letter, for titles that open with a filled-in name.
-fn capitalize(text: &str) -> String {
+fn capitalize(mut text: String) -> String {
     let mut chars = text.chars();
-    chars.next().map_or_else(String::new, |first| {
-        first.to_uppercase().chain(chars).collect()
-    })
+    match chars.next() {
+        Some(first) if first.is_ascii() => {
+            text[..1].make_ascii_uppercase();
+            text
+        }
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => text,
+    }
 }
 
 fn non_empty(text: String, fallback: &str) -> String {
@@ -580,9 +585,9 @@ pub(crate) fn rule_rating(
     )
 }
 
-pub(crate) fn build_threat(hit: &Hit<'_>, context: &Context<'_>) -> Threat {
+pub(crate) fn build_threat(hit: Hit<'_>, context: &Context<'_>) -> Threat {
     let rule = hit.rule;
-    let (values, technologies) = template_values(hit, context);
+    let (values, technologies) = template_values(&hit, context);
     let pairs: Vec<(&str, &str)> = values.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let element = match hit.subject {
         Subject::Element(e) => Some(e),
@@ -613,7 +618,7 @@ pub(crate) fn build_threat(hit: &Hit<'_>, context: &Context<'_>) -> Threat {
         categories: rule.stride.clone(),
         target: hit.subject.id().to_owned(),
         target_type: if element.is_some() { "element" } else { "flow" }.to_owned(),
-        title: capitalize(&fill(&rule.title, &pairs)),
+        title: capitalize(fill(&rule.title, &pairs)),
         description: fill(&rule.description, &pairs),
         severity: rating.severity,
         likelihood: rating.likelihood,
@@ -630,8 +635,8 @@ pub(crate) fn build_threat(hit: &Hit<'_>, context: &Context<'_>) -> Threat {
         } else {
             Status::Open
         },
-        mitigated_by: hit.mitigated_by.clone(),
-        evidence: hit.findings.evidence.clone(),
+        mitigated_by: hit.mitigated_by,
+        evidence: hit.findings.evidence,
         source: match rule.layer {
             Layer::Baseline => "kb:baseline",
             Layer::Specific => "kb:specific",

@@ -243,7 +243,7 @@ impl<'a> StreamingAnalysis<'a> {
             Origin::Rule(rule, subject) => {
                 let hit = apply(rule, subject, &self.context, true)
                     .expect("a rule matches its target again: evaluation is deterministic");
-                build_threat(&hit, &self.context)
+                build_threat(hit, &self.context)
             }
             Origin::Written(i) => self.written[i].clone(),
         };

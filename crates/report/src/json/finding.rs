@@ -136,8 +136,10 @@ impl<'o> Object<'o> {
             .extend_from_slice(if self.first { b"\n" } else { b",\n" });
         self.first = false;
         indent(self.out, DEPTH + 1);
-        string(self.out, key);
-        self.out.extend_from_slice(b": ");
+        // Keys are the field names above: nothing in them needs escaping.
+        self.out.push(b'"');
+        self.out.extend_from_slice(key.as_bytes());
+        self.out.extend_from_slice(b"\": ");
     }
 
     fn string(&mut self, key: &str, value: &str) {
@@ -171,7 +173,8 @@ impl<'o> Object<'o> {
 }
 
 fn indent(out: &mut Vec<u8>, depth: usize) {
-    out.extend(std::iter::repeat_n(b' ', 2 * depth));
+    const SPACES: &[u8] = b"            ";
+    out.extend_from_slice(&SPACES[..2 * depth]);
 }
 
 /// Appends `text` as a JSON string: copied whole when nothing in it needs escaping, else
@@ -188,14 +191,31 @@ fn string(out: &mut Vec<u8>, text: &str) {
 }
 
 /// True when `text` holds nothing JSON escapes: a quote, a backslash or a control character
-/// (below U+0020; `serde_json` escapes exactly these). Each chunk is checked without an early
-/// exit, which the compiler turns into a few vector compares.
+/// (below U+0020; `serde_json` escapes exactly these). Eight bytes are checked at a time, with
+/// the bit tricks that find a byte of a given value or below a bound in a word.
 fn plain(text: &str) -> bool {
-    text.as_bytes().chunks(32).all(|chunk| {
-        chunk.iter().fold(0u8, |found, &b| {
-            found | u8::from(b < 0x20) | u8::from(b == b'"') | u8::from(b == b'\\')
-        }) == 0
-    })
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    // Non-zero exactly when some byte of `word` is zero (below 0x20, for `control`): exact for
+    // the word as a whole, which is all that is asked here.
+    let zero = |word: u64| word.wrapping_sub(ONES) & !word & HIGHS;
+    let mut words = text.as_bytes().chunks_exact(8);
+    let clean = |word: u64| {
+        let control = word.wrapping_sub(ONES * 0x20) & !word & HIGHS;
+        let quote = zero(word ^ (ONES * u64::from(b'"')));
+        let backslash = zero(word ^ (ONES * u64::from(b'\\')));
+        control | quote | backslash == 0
+    };
+    let all_words = words.by_ref().all(|chunk| {
+        clean(u64::from_ne_bytes(
+            chunk.try_into().expect("chunks of eight"),
+        ))
+    });
+    all_words
+        && words
+            .remainder()
+            .iter()
+            .all(|&b| b >= 0x20 && b != b'"' && b != b'\\')
 }
 
 #[cfg(test)]
@@ -335,5 +355,21 @@ mod tests {
         }
         // Past the first chunk of 32 bytes, too.
         assert!(!plain(&format!("{}\"", "x".repeat(70))));
+    }
+
+    #[test]
+    fn every_character_at_every_place_of_a_word_is_judged_as_serde_judges_it() {
+        let escaped =
+            |text: &str| serde_json::to_string(text).expect("a string") != format!("\"{text}\"");
+        let characters = (0u8..0x80)
+            .map(char::from)
+            .chain(['\u{80}', 'é', '\u{7ff}', '€', '\u{ffff}', '😀']);
+        for c in characters {
+            for place in 0..17 {
+                let mut text = "abcdefghijklmnopq".to_owned();
+                text.replace_range(place..=place, c.encode_utf8(&mut [0; 4]));
+                assert_eq!(plain(&text), !escaped(&text), "{c:?} at {place}");
+            }
+        }
     }
 }
