@@ -1,13 +1,14 @@
-//! A finding printed for the JSON report, byte for byte as `write_at(out, 2, threat)` prints it.
+//! Findings and coverage rows printed for the JSON report, byte for byte as
+//! `write_at(out, 2, item)` prints them.
 //!
-//! Key decision: findings are nearly all of a large report (226 MB at 10,000 elements), and
-//! through serde two things dominated their printing: `serde_json` scans every string byte by
+//! Key decision: findings and coverage rows are nearly all of a large report (226 MB and 23 MB
+//! at 10,000 elements), and through serde two things dominated their printing: `serde_json` scans every string byte by
 //! byte for characters to escape, and a finding's mitigations (a third of its bytes) are the
 //! same texts on thousands of findings. Here a string with nothing to escape (almost all of
 //! them) is copied whole after a check the compiler vectorises, any other goes to
 //! `serde_json`, and each printing thread keeps the mitigation lists it has printed, by content,
-//! to copy them. The layout is the one `Pretty` gives; a property test compares the two on
-//! arbitrary findings.
+//! to copy them. The layout is the one `Pretty` gives; property tests compare the two on
+//! arbitrary findings and rows.
 
 use std::io;
 
@@ -16,6 +17,7 @@ use std::io;
 // mitigation of a finding it provides) from being crafted to collide.
 use foldhash::HashMap;
 
+use threatscribe_engine::{CoverageCell, CoverageRow};
 use threatscribe_model::{Mitigation, Threat};
 
 use super::write_at;
@@ -31,7 +33,7 @@ pub(crate) struct Printer {
 /// few hundred (rules times technology combinations); the cap bounds memory on odd input.
 const KEPT: usize = 4_096;
 
-/// A finding's depth in the report: an element of the top-level `threats` array.
+/// The depth of a finding or coverage row in the report: an element of a top-level array.
 const DEPTH: usize = 2;
 
 impl Printer {
@@ -63,7 +65,7 @@ impl Printer {
             source,
             agent,
         } = threat;
-        let mut object = Object::open(out);
+        let mut object = Object::open(out, DEPTH);
         object.string("id", id);
         object.string("rule", rule);
         object.string("stride", stride.as_str());
@@ -104,6 +106,42 @@ impl Printer {
         Ok(())
     }
 
+    /// Appends `row` to `out` as an element of the report's `coverage` array.
+    pub(crate) fn coverage_row(out: &mut Vec<u8>, row: &CoverageRow) {
+        let CoverageRow {
+            target,
+            name,
+            kind,
+            cells,
+        } = row;
+        let mut object = Object::open(out, DEPTH);
+        object.string("target", target);
+        object.string("name", name);
+        object.string("kind", kind);
+        let mut categories = object.object("categories");
+        for (stride, cell) in cells {
+            let mut cell_object = categories.object(stride.as_str());
+            match cell {
+                CoverageCell::Found { threats } => {
+                    cell_object.string("state", "found");
+                    cell_object.strings("threats", threats.iter().map(String::as_str));
+                }
+                CoverageCell::Mitigated { threats } => {
+                    cell_object.string("state", "mitigated");
+                    cell_object.strings("threats", threats.iter().map(String::as_str));
+                }
+                CoverageCell::NotApplicable { reason } => {
+                    cell_object.string("state", "not_applicable");
+                    cell_object.string("reason", reason);
+                }
+                CoverageCell::Gap => cell_object.string("state", "gap"),
+            }
+            cell_object.close();
+        }
+        categories.close();
+        object.close();
+    }
+
     fn mitigations(&mut self, out: &mut Vec<u8>, mitigations: &[Mitigation]) -> io::Result<()> {
         if let Some(printed) = self.mitigations.get(mitigations) {
             out.extend_from_slice(printed);
@@ -119,24 +157,29 @@ impl Printer {
     }
 }
 
-/// A JSON object at the finding's depth, written field by field.
+/// A JSON object `depth` levels deep in the report, written field by field.
 struct Object<'o> {
     out: &'o mut Vec<u8>,
+    depth: usize,
     first: bool,
 }
 
 impl<'o> Object<'o> {
-    fn open(out: &'o mut Vec<u8>) -> Self {
+    fn open(out: &'o mut Vec<u8>, depth: usize) -> Self {
         out.push(b'{');
-        Object { out, first: true }
+        Object {
+            out,
+            depth,
+            first: true,
+        }
     }
 
     fn key(&mut self, key: &str) {
         self.out
             .extend_from_slice(if self.first { b"\n" } else { b",\n" });
         self.first = false;
-        indent(self.out, DEPTH + 1);
-        // Keys are the field names above: nothing in them needs escaping.
+        indent(self.out, self.depth + 1);
+        // Keys are field names and STRIDE categories: nothing in them needs escaping.
         self.out.push(b'"');
         self.out.extend_from_slice(key.as_bytes());
         self.out.extend_from_slice(b"\": ");
@@ -157,23 +200,31 @@ impl<'o> Object<'o> {
         for (i, value) in values.enumerate() {
             self.out
                 .extend_from_slice(if i == 0 { b"\n" } else { b",\n" });
-            indent(self.out, DEPTH + 2);
+            indent(self.out, self.depth + 2);
             string(self.out, value);
         }
         self.out.push(b'\n');
-        indent(self.out, DEPTH + 1);
+        indent(self.out, self.depth + 1);
         self.out.push(b']');
     }
 
+    /// An object as the value of `key`; close it before writing on in this one.
+    fn object(&mut self, key: &str) -> Object<'_> {
+        self.key(key);
+        Object::open(self.out, self.depth + 1)
+    }
+
     fn close(self) {
-        self.out.push(b'\n');
-        indent(self.out, DEPTH);
+        if !self.first {
+            self.out.push(b'\n');
+            indent(self.out, self.depth);
+        }
         self.out.push(b'}');
     }
 }
 
 fn indent(out: &mut Vec<u8>, depth: usize) {
-    const SPACES: &[u8] = b"            ";
+    const SPACES: &[u8] = b"                ";
     out.extend_from_slice(&SPACES[..2 * depth]);
 }
 
@@ -223,6 +274,7 @@ mod tests {
     use std::sync::Arc;
 
     use proptest::prelude::*;
+    use threatscribe_engine::{CoverageCell, CoverageRow};
     use threatscribe_model::{
         Impact, Likelihood, Mitigation, Severity, Status, Stride, TechGuidance, Threat, Tracking,
         TrackingEntry,
@@ -320,6 +372,37 @@ mod tests {
                 residual_severity: residual,
                 tracking, evidence, source, agent,
             }
+        }
+    }
+
+    fn cell() -> impl Strategy<Value = CoverageCell> {
+        prop_oneof![
+            texts().prop_map(|threats| CoverageCell::Found { threats }),
+            texts().prop_map(|threats| CoverageCell::Mitigated { threats }),
+            Just(CoverageCell::NotApplicable {
+                reason: "a \"quoted\" reason"
+            }),
+            Just(CoverageCell::Gap),
+        ]
+    }
+
+    prop_compose! {
+        fn row()(
+            (target, name, kind) in (text(), text(), text()),
+            cells in prop::collection::vec((prop::sample::select(Stride::ALL.to_vec()), cell()), 0..7),
+        ) -> CoverageRow {
+            CoverageRow { target, name, kind, cells }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn a_coverage_row_prints_as_serde_prints_it(row in row()) {
+            let mut ours = Vec::new();
+            Printer::coverage_row(&mut ours, &row);
+            let mut theirs = Vec::new();
+            super::write_at(&mut theirs, 2, &super::super::coverage_out(&row)).expect("printed");
+            prop_assert_eq!(String::from_utf8(ours).expect("utf-8"), String::from_utf8(theirs).expect("utf-8"));
         }
     }
 
