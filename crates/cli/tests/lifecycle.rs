@@ -334,13 +334,9 @@ fn a_separate_tracking_file_applies_like_the_models_own_list() {
         ));
 }
 
-/// `--format json` and `--format csv` write each finding as they reach it; a report directory
-/// renders the whole analysis held in memory. Both must be the same bytes, with tracking
-/// (lapsed, held, pattern, unmatched), findings written in the model, and the gate.
-#[test]
-fn reports_written_finding_by_finding_are_those_of_the_whole_analysis() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let model = dir.path().join("model.yaml");
+/// The v3 fixture with findings written in the model and a transfer decided on one of them.
+fn tracked_model(dir: &std::path::Path) -> std::path::PathBuf {
+    let model = dir.join("model.yaml");
     let text = std::fs::read_to_string(fixture("v3.yaml")).expect("v3");
     let text = text.replacen(
         "tracking:\n",
@@ -348,12 +344,23 @@ fn reports_written_finding_by_finding_are_those_of_the_whole_analysis() {
         1,
     );
     std::fs::write(&model, text).expect("write model");
+    model
+}
+
+/// `--format json`, `csv` and `sarif` write each finding as they reach it; a report directory
+/// renders the whole analysis held in memory. Both must be the same bytes, with tracking
+/// (lapsed, held, pattern, unmatched), findings written in the model, and the gate.
+#[test]
+fn reports_written_finding_by_finding_are_those_of_the_whole_analysis() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let model = tracked_model(dir.path());
     let model = model.to_str().expect("utf-8 path");
 
     let streamed = dir.path().join("streamed.json");
     let streamed_csv = dir.path().join("streamed.csv");
+    let streamed_sarif = dir.path().join("streamed.sarif");
     let all = dir.path().join("all/");
-    for output in [&streamed, &streamed_csv, &all] {
+    for output in [&streamed, &streamed_csv, &streamed_sarif, &all] {
         threatscribe()
             .args(["analyze", model, "-q", "-o"])
             .arg(output)
@@ -365,6 +372,24 @@ fn reports_written_finding_by_finding_are_those_of_the_whole_analysis() {
         read(&streamed_csv) == read(&all.join("report.csv")),
         "the streamed CSV differs from the directory's report.csv"
     );
+    let sarif = read(&streamed_sarif);
+    assert!(
+        sarif == read(&all.join("report.sarif")),
+        "the streamed SARIF differs from the directory's report.sarif"
+    );
+    // The transfer written in the model is a suppression in source; the declared control
+    // written in the model too.
+    let sarif: Value = serde_json::from_str(&sarif).expect("sarif");
+    let results = sarif["runs"][0]["results"].as_array().expect("results");
+    let suppression = |id: &str| {
+        let result = results
+            .iter()
+            .find(|r| r["partialFingerprints"]["threatscribe/v1"] == id)
+            .unwrap_or_else(|| panic!("no result {id}"));
+        result["suppressions"][0]["kind"].clone()
+    };
+    assert_eq!(suppression("PROVIDED-1@mysql"), "inSource");
+
     let streamed = read(&streamed);
     let whole = read(&all.join("report.json"));
     assert!(
@@ -404,4 +429,46 @@ fn reports_written_finding_by_finding_are_those_of_the_whole_analysis() {
         "{json_gate}"
     );
     assert_eq!(json_gate, md_gate);
+}
+
+#[test]
+fn sarif_written_finding_by_finding_compares_with_a_baseline_as_the_whole_analysis_does() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let model = tracked_model(dir.path());
+    let model = model.to_str().expect("utf-8 path");
+    let read = |path: &std::path::Path| std::fs::read_to_string(path).expect("a report");
+    let streamed_sarif = dir.path().join("streamed.sarif");
+    // Each result says whether it is new since the baseline, the same on both paths.
+    let older = dir.path().join("older.json");
+    threatscribe()
+        .args(["analyze", model, "-q", "-o"])
+        .arg(&older)
+        .assert()
+        .success();
+    let edited = read(&older).replacen(
+        "\"id\": \"CLOUD001@web-app\"",
+        "\"id\": \"CLOUD001@gone\"",
+        1,
+    );
+    std::fs::write(&older, edited).expect("write");
+    let against = dir.path().join("against/");
+    for output in [&streamed_sarif, &against] {
+        threatscribe()
+            .args(["analyze", model, "-q", "--baseline"])
+            .arg(&older)
+            .arg("-o")
+            .arg(output)
+            .assert()
+            .success();
+    }
+    let sarif = read(&streamed_sarif);
+    assert!(
+        sarif == read(&against.join("report.sarif")),
+        "with a baseline, the streamed SARIF differs from the directory's report.sarif"
+    );
+    assert!(
+        sarif.contains("\"baselineState\": \"new\""),
+        "CLOUD001@web-app is new"
+    );
+    assert!(sarif.contains("\"baselineState\": \"unchanged\""));
 }

@@ -355,7 +355,7 @@ impl<'w> Document<'w> {
 /// the caller's thread takes (writes) what they printed: thread k prints chunks k, k + t,
 /// k + 2t..., each handing its chunks over a short queue, so memory holds a few chunks only.
 /// Each printing thread has a state of its own, passed to every `print` it makes.
-fn in_order<S: Default>(
+pub(crate) fn in_order<S: Default>(
     n: usize,
     print: impl Fn(&mut S, std::ops::Range<usize>) -> io::Result<Vec<u8>> + Sync,
     mut take: impl FnMut(Vec<u8>) -> io::Result<()>,

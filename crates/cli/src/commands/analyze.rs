@@ -159,13 +159,17 @@ pub fn run(args: &Args) -> Result<(), CliError> {
     if llm.is_none()
         && to_directory.is_none()
         && args.diagram.is_none()
-        && matches!(format, OutputFormat::Json | OutputFormat::Csv)
+        && matches!(
+            format,
+            OutputFormat::Json | OutputFormat::Csv | OutputFormat::Sarif
+        )
     {
-        // Neither report prints the input: its text is let go before the analysis.
-        let source = Source {
-            text: String::new(),
-            ..source_of(input, parsed)
-        };
+        // JSON and CSV do not print the input: its text is let go before the analysis. SARIF
+        // looks in it for the tracking entries a suppression rests on.
+        let mut source = source_of(input, parsed);
+        if format != OutputFormat::Sarif {
+            source.text = String::new();
+        }
         return streaming(
             args,
             format,
@@ -275,12 +279,10 @@ fn streaming(
     let mut analysis = StreamingAnalysis::new(model, kb, Some(today), &[]);
     print_tracking_notes(args, &analysis.tracking_notes);
     analysis.log.splice(0..0, read.log(model, None));
-    output::write_with(args.output.as_deref(), &mut |out| {
-        if format == OutputFormat::Csv {
-            Csv.render_streaming(&analysis, out)
-        } else {
-            Json.render_streaming(&analysis, source, out)
-        }
+    output::write_with(args.output.as_deref(), &mut |out| match format {
+        OutputFormat::Csv => Csv.render_streaming(&analysis, out),
+        OutputFormat::Sarif => Sarif.render_streaming(&analysis, source, baseline, out),
+        _ => Json.render_streaming(&analysis, source, out),
     })?;
     gate(
         args,
