@@ -758,7 +758,7 @@ pub(crate) fn questions<'s>(
     let model = context.model;
     let mut out: Vec<String> = Vec::new();
     // Asked once each, in order; a set keeps that linear on models with many flows.
-    let mut asked: std::collections::HashSet<String> = std::collections::HashSet::new();
+    let mut asked: foldhash::HashSet<String> = foldhash::HashSet::default();
     let mut push = |question: String| {
         if asked.insert(question.clone()) {
             out.push(question);

@@ -53,6 +53,9 @@ enum Origin<'a> {
 /// One finding before its texts are written.
 struct Slot<'a> {
     origin: Origin<'a>,
+    /// Where its target sits in the model (elements first, then flows); none for a threat
+    /// written about an id the model does not have.
+    position: Option<u32>,
     id: String,
     severity: Severity,
     status: Status,
@@ -125,6 +128,7 @@ impl<'a> StreamingAnalysis<'a> {
         crate::proposals::add_proposed(&mut written, proposals, &context, &mut log);
         slots.extend(written.iter().enumerate().map(|(i, t)| Slot {
             origin: Origin::Written(i),
+            position: context.position(&t.target).map(index),
             id: t.id.clone(),
             severity: t.severity,
             status: t.status,
@@ -154,10 +158,7 @@ impl<'a> StreamingAnalysis<'a> {
 
         let questions = questions(&context, slots.iter().map(|s| outline(s, &written)));
         let mut by_target: Vec<(u32, u32)> = (slots.iter().enumerate())
-            .filter_map(|(i, s)| {
-                let position = context.position(outline(s, &written).target)?;
-                Some((index(position), index(i)))
-            })
+            .filter_map(|(i, s)| Some((s.position?, index(i))))
             .collect();
         by_target.sort_unstable();
         let mut analysis = StreamingAnalysis {
@@ -382,6 +383,7 @@ fn targets_slots<'a>(
                 .map(|(rule, text)| (rule, position, text)),
         );
         slots.extend(hits.into_iter().map(|(_, hit)| Slot {
+            position: Some(index(position)),
             id: format!("{}@{}", hit.rule.id, hit.subject.id()),
             severity: rule_rating(hit.rule, subject, context, false).severity,
             status: if hit.mitigated_by.is_some() {
@@ -572,21 +574,21 @@ fn sort_in_report_order(slots: &mut [Slot<'_>], written: &[Threat], context: &Co
     }
     let model = context.model;
     let rules = ranks(
-        (context.kb.rules.iter().map(|r| r.id.as_str()))
-            .chain(written.iter().map(|t| t.rule.as_str())),
+        (context.kb.rules.iter().map(|r| r.id.as_str())).chain(written.iter().map(|t| t.rule.as_str())),
     );
     let targets = ranks(
         (model.elements.iter().map(|e| e.id.as_str()))
             .chain(model.flows.iter().map(|f| f.id.as_str()))
             .chain(written.iter().map(|t| t.target.as_str())),
     );
+    // Most findings are on an element or flow of the model: ranked by its place, not its id.
+    let by_position: Vec<u32> = (model.elements.iter().map(|e| targets[e.id.as_str()]))
+        .chain(model.flows.iter().map(|f| targets[f.id.as_str()]))
+        .collect();
     slots.sort_by_cached_key(|slot| {
         let o = outline(slot, written);
-        (
-            std::cmp::Reverse(o.severity),
-            rules[o.rule],
-            targets[o.target],
-        )
+        let target = slot.position.map_or_else(|| targets[o.target], |p| by_position[p as usize]);
+        (std::cmp::Reverse(o.severity), rules[o.rule], target)
     });
 }
 
