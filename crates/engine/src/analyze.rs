@@ -246,11 +246,14 @@ pub(crate) fn apply<'a>(
     })
 }
 
-/// What the templates of a rule are filled with for one target.
+/// What the templates of a rule are filled with for one target (only the placeholders its
+/// title and description use: most use `{target}` alone), and the technologies whose guidance
+/// its mitigations carry.
 fn template_values<'a>(
     hit: &Hit<'a>,
     context: &Context<'a>,
 ) -> (Vec<(&'static str, String)>, Vec<&'a str>) {
+    let uses = |name: &str| hit.rule.uses(name);
     let mut values: Vec<(&'static str, String)> = Vec::new();
     let data: &[&str];
     let flow_data: Vec<&str>;
@@ -258,45 +261,26 @@ fn template_values<'a>(
     if let Subject::Element(element) = hit.subject {
         data = context.element_data(element);
         values.push(("target", element.name.clone()));
-        values.push((
-            "tech",
-            non_empty(
-                join_names(
-                    &element
-                        .technologies
-                        .iter()
-                        .map(|t| context.technology_name(t))
-                        .collect::<Vec<_>>(),
-                ),
-                "its stack",
-            ),
-        ));
+        if uses("tech") {
+            let names: Vec<&str> = (element.technologies.iter())
+                .map(|t| context.technology_name(t))
+                .collect();
+            values.push(("tech", non_empty(join_names(&names), "its stack")));
+        }
         technologies.extend(element.technologies.iter().map(String::as_str));
-        let peers: Vec<&str> = hit.findings.peers.iter().map(|p| p.name.as_str()).collect();
-        values.push((
-            "peers",
-            non_empty(join_names(&peers), "the elements it talks to"),
-        ));
-        let mut peer_data: Vec<&str> = Vec::new();
+        if uses("peers") {
+            let peers: Vec<&str> = hit.findings.peers.iter().map(|p| p.name.as_str()).collect();
+            values.push((
+                "peers",
+                non_empty(join_names(&peers), "the elements it talks to"),
+            ));
+        }
         for peer in &hit.findings.peers {
             technologies.extend(peer.technologies.iter().map(String::as_str));
-            // The element's own flows, from the context's index: scanning every flow of the
-            // model for each finding made large models quadratic.
-            let between = context
-                .outgoing(element)
-                .filter(|f| f.to == peer.id)
-                .chain(context.incoming(element).filter(|f| f.from == peer.id));
-            for asset in between.flat_map(|f| f.data.iter()) {
-                if !peer_data.contains(&asset.as_str()) {
-                    peer_data.push(asset);
-                }
-            }
         }
-        let names: Vec<&str> = peer_data.iter().map(|d| context.data_name(d)).collect();
-        values.push((
-            "peer_data",
-            non_empty(join_names(&names), "the data they exchange"),
-        ));
+        if uses("peer_data") {
+            values.push(("peer_data", peer_data(hit, element, context)));
+        }
     } else {
         let Subject::Flow(flow) = hit.subject else {
             unreachable!("a subject is an element or a flow")
@@ -312,33 +296,43 @@ fn template_values<'a>(
             "target",
             format!("the flow from {} to {}", name(&flow.from), name(&flow.to)),
         ));
-        values.push(("from", name(&flow.from)));
-        values.push(("to", name(&flow.to)));
-        values.push((
-            "protocol",
-            flow.protocol.as_deref().map_or_else(
-                || "an unstated protocol".to_owned(),
-                |p| context.technology_name(p).to_owned(),
-            ),
-        ));
+        if uses("from") {
+            values.push(("from", name(&flow.from)));
+        }
+        if uses("to") {
+            values.push(("to", name(&flow.to)));
+        }
+        if uses("protocol") {
+            values.push((
+                "protocol",
+                flow.protocol.as_deref().map_or_else(
+                    || "an unstated protocol".to_owned(),
+                    |p| context.technology_name(p).to_owned(),
+                ),
+            ));
+        }
         let ends: Vec<&Element> = [&flow.from, &flow.to]
             .iter()
             .filter_map(|id| context.element(id))
             .collect();
-        let tech: Vec<&str> = ends
-            .iter()
-            .flat_map(|e| e.technologies.iter().map(|t| context.technology_name(t)))
-            .collect();
-        values.push(("tech", non_empty(join_names(&tech), "their stacks")));
+        if uses("tech") {
+            let tech: Vec<&str> = ends
+                .iter()
+                .flat_map(|e| e.technologies.iter().map(|t| context.technology_name(t)))
+                .collect();
+            values.push(("tech", non_empty(join_names(&tech), "their stacks")));
+        }
         for end in ends {
             technologies.extend(end.technologies.iter().map(String::as_str));
         }
     }
-    let data_names: Vec<&str> = data.iter().map(|d| context.data_name(d)).collect();
-    values.push((
-        "data",
-        non_empty(join_names(&data_names), "the data it handles"),
-    ));
+    if uses("data") {
+        let data_names: Vec<&str> = data.iter().map(|d| context.data_name(d)).collect();
+        values.push((
+            "data",
+            non_empty(join_names(&data_names), "the data it handles"),
+        ));
+    }
     let mut unique = Vec::new();
     for t in technologies {
         if !unique.contains(&t) {
@@ -346,6 +340,26 @@ fn template_values<'a>(
         }
     }
     (values, unique)
+}
+
+/// Names of the data assets on the flows between `element` and the peers its rule matched.
+fn peer_data(hit: &Hit<'_>, element: &Element, context: &Context<'_>) -> String {
+    let mut peer_data: Vec<&str> = Vec::new();
+    for peer in &hit.findings.peers {
+        // The element's own flows, from the context's index: scanning every flow of the model
+        // for each finding made large models quadratic.
+        let between = context
+            .outgoing(element)
+            .filter(|f| f.to == peer.id)
+            .chain(context.incoming(element).filter(|f| f.from == peer.id));
+        for asset in between.flat_map(|f| f.data.iter()) {
+            if !peer_data.contains(&asset.as_str()) {
+                peer_data.push(asset);
+            }
+        }
+    }
+    let names: Vec<&str> = peer_data.iter().map(|d| context.data_name(d)).collect();
+    non_empty(join_names(&names), "the data they exchange")
 }
 
 /// Upper-cases the first letter, for titles that open with a filled-in name.

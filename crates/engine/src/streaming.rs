@@ -574,7 +574,8 @@ fn sort_in_report_order(slots: &mut [Slot<'_>], written: &[Threat], context: &Co
     }
     let model = context.model;
     let rules = ranks(
-        (context.kb.rules.iter().map(|r| r.id.as_str())).chain(written.iter().map(|t| t.rule.as_str())),
+        (context.kb.rules.iter().map(|r| r.id.as_str()))
+            .chain(written.iter().map(|t| t.rule.as_str())),
     );
     let targets = ranks(
         (model.elements.iter().map(|e| e.id.as_str()))
@@ -587,7 +588,9 @@ fn sort_in_report_order(slots: &mut [Slot<'_>], written: &[Threat], context: &Co
         .collect();
     slots.sort_by_cached_key(|slot| {
         let o = outline(slot, written);
-        let target = slot.position.map_or_else(|| targets[o.target], |p| by_position[p as usize]);
+        let target = slot
+            .position
+            .map_or_else(|| targets[o.target], |p| by_position[p as usize]);
         (std::cmp::Reverse(o.severity), rules[o.rule], target)
     });
 }

@@ -477,7 +477,14 @@ fn compile_rule(
             "every trigger example names the `target` the rule must fire on".into(),
         ));
     }
+    let used: Vec<&str> = placeholders(&raw.title)
+        .chain(placeholders(&raw.description))
+        .collect();
+    let placeholders = (PLACEHOLDERS.iter().map(|(name, _)| *name))
+        .filter(|name| used.contains(name))
+        .collect();
     Ok(Rule {
+        placeholders,
         id: raw.id,
         title: raw.title,
         layer: raw.layer,

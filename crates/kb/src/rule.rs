@@ -123,9 +123,16 @@ pub struct Rule {
     pub ignores: Vec<Example>,
     /// The file it came from, relative to `kb/`.
     pub file: String,
+    /// The placeholders its title and description use, from `PLACEHOLDERS`.
+    pub placeholders: Vec<&'static str>,
 }
 
 impl Rule {
+    /// Whether its title or description uses the placeholder `name`.
+    pub fn uses(&self, name: &str) -> bool {
+        self.placeholders.contains(&name)
+    }
+
     pub fn primary_stride(&self) -> Stride {
         self.stride[0]
     }
