@@ -68,24 +68,30 @@ pub fn rate(input: &RatingInput<'_>) -> Rating {
     let mut likelihood = input.likelihood;
     let mut impact = input.impact;
     let mut reasoning = Vec::new();
-    // A line of reasoning, formatted only when it is asked for.
+    // A line of reasoning, from its pieces, written only when it is asked for (a finding's
+    // lines are written again each time it is: concatenation, not `format!`, keeps that cheap).
     macro_rules! say {
-        ($($line:tt)*) => {
+        ($($piece:expr),+ $(,)?) => {
             if input.explain {
-                reasoning.push(format!($($line)*));
+                reasoning.push([$(AsRef::<str>::as_ref(&$piece)),+].concat());
             }
         };
     }
     say!(
-        "Base rating of {}: likelihood {likelihood}, impact {impact}.",
-        input.rule
+        "Base rating of ",
+        input.rule,
+        ": likelihood ",
+        likelihood.as_str(),
+        ", impact ",
+        impact.as_str(),
+        "."
     );
     if let Some(why) = &input.exposure {
         let raised = likelihood.raised();
         if raised == likelihood {
-            say!("Internet exposure ({why}); likelihood already high.");
+            say!("Internet exposure (", why, "); likelihood already high.");
         } else {
-            say!("Likelihood raised to {raised}: {why}.");
+            say!("Likelihood raised to ", raised.as_str(), ": ", why, ".");
             likelihood = raised;
         }
     }
@@ -104,13 +110,17 @@ pub fn rate(input: &RatingInput<'_>) -> Rating {
                 let raised = impact.raised();
                 if raised == impact {
                     say!(
-                        "Restricted data at stake ({}); impact already high.",
-                        names.join(", ")
+                        "Restricted data at stake (",
+                        names.join(", "),
+                        "); impact already high."
                     );
                 } else {
                     say!(
-                        "Impact raised to {raised}: restricted data at stake ({}).",
-                        names.join(", ")
+                        "Impact raised to ",
+                        raised.as_str(),
+                        ": restricted data at stake (",
+                        names.join(", "),
+                        ")."
                     );
                     impact = raised;
                 }
@@ -118,7 +128,11 @@ pub fn rate(input: &RatingInput<'_>) -> Rating {
             _ if input.only_public_data => {
                 let lowered = impact.lowered();
                 if lowered != impact {
-                    say!("Impact lowered to {lowered}: only public data at stake.");
+                    say!(
+                        "Impact lowered to ",
+                        lowered.as_str(),
+                        ": only public data at stake."
+                    );
                     impact = lowered;
                 }
             }
@@ -126,9 +140,21 @@ pub fn rate(input: &RatingInput<'_>) -> Rating {
         }
     }
     let mut severity = severity(likelihood, impact);
-    say!("Likelihood {likelihood} x impact {impact} = {severity} on the rating matrix.");
+    say!(
+        "Likelihood ",
+        likelihood.as_str(),
+        " x impact ",
+        impact.as_str(),
+        " = ",
+        severity.as_str(),
+        " on the rating matrix."
+    );
     if let Some(cap) = input.cap.filter(|cap| severity > *cap) {
-        say!("Capped at {cap}: a generic STRIDE finding never outranks a specific one.");
+        say!(
+            "Capped at ",
+            cap.as_str(),
+            ": a generic STRIDE finding never outranks a specific one."
+        );
         severity = cap;
     }
     Rating {
