@@ -1,14 +1,11 @@
 //! The architecture as understood: elements, flows, trust boundaries and data assets.
 
-use std::collections::BTreeMap;
 use std::fmt;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-/// Free-form facts about an element, flow or boundary (`encrypted: true`,
-/// `csrf_protection: flask-wtf`). Sorted, so output built from them is deterministic.
-pub type Properties = BTreeMap<String, serde_json::Value>;
+pub use crate::properties::Properties;
 
 /// A validated architecture: every id present, unique and resolved.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -88,7 +85,7 @@ pub struct Element {
     pub boundary: Option<String>,
     #[serde(default)]
     pub tags: Vec<String>,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(default, skip_serializing_if = "Properties::is_empty")]
     pub properties: Properties,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
@@ -104,7 +101,7 @@ pub struct Flow {
     /// Ids of the data assets this flow carries.
     #[serde(default)]
     pub data: Vec<String>,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(default, skip_serializing_if = "Properties::is_empty")]
     pub properties: Properties,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
@@ -181,7 +178,7 @@ pub struct Boundary {
     pub kind: BoundaryKind,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent: Option<String>,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(default, skip_serializing_if = "Properties::is_empty")]
     pub properties: Properties,
 }
 

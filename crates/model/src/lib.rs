@@ -12,14 +12,15 @@
 mod architecture;
 mod ids;
 mod llm;
+mod properties;
 mod threat;
 
 pub use architecture::{
     Boundary, BoundaryKind, Classification, DataAsset, Element, ElementKind, Flow, Model,
-    Properties,
 };
 pub use ids::{derive_id, is_valid_id};
 pub use llm::{AgentRole, CallRecord, LlmRun, Message, Narrative, ProposedThreat};
+pub use properties::Properties;
 pub use threat::{
     Impact, Likelihood, Mitigation, ProvidedFinding, Severity, Status, Stride, TechGuidance,
     Threat, Tracking, TrackingEntry,

@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use threatscribe_kb::{Implies, KnowledgeBase, Technology};
 use threatscribe_model::{
-    Boundary, BoundaryKind, DataAsset, Element, ElementKind, Flow, Model, derive_id,
+    Boundary, BoundaryKind, DataAsset, Element, ElementKind, Flow, Model, Properties, derive_id,
 };
 
 use crate::diagnostic::{Diagnostic, IntakeError};
@@ -1530,7 +1530,7 @@ impl Reader<'_> {
                     technologies: e.technologies.clone(),
                     boundary: e.boundary.map(|b| boundary_ids[b].clone()),
                     tags: e.tags.clone(),
-                    properties: BTreeMap::new(),
+                    properties: Properties::new(),
                     description: None,
                 }
             })
@@ -1549,7 +1549,7 @@ impl Reader<'_> {
                     to: ids[f.to].clone(),
                     protocol: f.protocol.clone(),
                     data: f.data.clone(),
-                    properties: BTreeMap::new(),
+                    properties: Properties::new(),
                     description: None,
                 }
             })
@@ -1563,7 +1563,7 @@ impl Reader<'_> {
                 name: b.name.clone(),
                 kind: b.kind,
                 parent: b.parent.map(|p| boundary_ids[p].clone()),
-                properties: BTreeMap::new(),
+                properties: Properties::new(),
             })
             .collect();
         let used: HashSet<&str> = flows
