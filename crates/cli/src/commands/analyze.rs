@@ -170,7 +170,7 @@ pub fn run(args: &Args) -> Result<(), CliError> {
         if format != OutputFormat::Sarif {
             source.text = String::new();
         }
-        return streaming(
+        let result = streaming(
             args,
             format,
             &source,
@@ -180,6 +180,10 @@ pub fn run(args: &Args) -> Result<(), CliError> {
             &today,
             baseline.as_ref(),
         );
+        // The process ends next: freeing a large model allocation by allocation would only
+        // delay the exit.
+        std::mem::forget((model, source));
+        return result;
     }
     let (model, mut analysis, run) = match &llm {
         None => {
@@ -284,12 +288,15 @@ fn streaming(
         OutputFormat::Sarif => Sarif.render_streaming(&analysis, source, baseline, out),
         _ => Json.render_streaming(&analysis, source, out),
     })?;
-    gate(
+    let gated = gate(
         args,
         baseline,
         analysis.outlines().map(|o| (o.id, o.severity, o.status)),
         |i| analysis.threat(i).title,
-    )
+    );
+    // As the model: the process ends next.
+    std::mem::forget(analysis);
+    gated
 }
 
 fn print_tracking_notes(args: &Args, notes: &[String]) {
