@@ -586,12 +586,15 @@ fn sort_in_report_order(slots: &mut [Slot<'_>], written: &[Threat], context: &Co
     let by_position: Vec<u32> = (model.elements.iter().map(|e| targets[e.id.as_str()]))
         .chain(model.flows.iter().map(|f| targets[f.id.as_str()]))
         .collect();
+    // One number per finding: severity (highest first) in the top bits, then the rule's rank,
+    // then the target's, so the sort compares single integers.
     slots.sort_by_cached_key(|slot| {
         let o = outline(slot, written);
         let target = slot
             .position
             .map_or_else(|| targets[o.target], |p| by_position[p as usize]);
-        (std::cmp::Reverse(o.severity), rules[o.rule], target)
+        let severity = Severity::Critical as u64 - o.severity as u64;
+        (severity << 62) | (u64::from(rules[o.rule]) << 32) | u64::from(target)
     });
 }
 
