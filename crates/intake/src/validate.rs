@@ -1,7 +1,11 @@
 //! From a parsed model file to a validated `Model`: ids derived, names resolved against the
 //! catalog, every reference checked, and each problem reported where it is.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
+
+// Ids come from model files that may be hostile: foldhash's per-process random seed keeps them
+// from being crafted to collide, and it hashes short keys several times faster than SipHash.
+use foldhash::{HashMap, HashMapExt as _, HashSet, HashSetExt as _};
 
 use crate::spanned::Spanned;
 use threatscribe_kb::KnowledgeBase;
