@@ -1,11 +1,12 @@
 //! CSV for spreadsheets and ticket imports: one row per threat, safe to open in a spreadsheet.
 
-use std::borrow::Borrow;
+use std::borrow::Cow;
 use std::io;
 
 use threatscribe_engine::StreamingAnalysis;
 use threatscribe_model::Threat;
 
+use crate::json::in_order;
 use crate::{Render, Report};
 
 pub struct Csv;
@@ -31,7 +32,13 @@ impl Render for Csv {
             (analysis.element(id).map(|e| e.name.clone()))
                 .or_else(|| analysis.flow(id).map(|f| format!("{} -> {}", f.from, f.to)))
         };
-        write_rows(analysis.threats.iter(), component, out)
+        let threats = &analysis.threats;
+        write_rows(
+            threats.len(),
+            |i| Cow::Borrowed(&threats[i]),
+            component,
+            out,
+        )
     }
 }
 
@@ -47,18 +54,26 @@ impl Csv {
             (analysis.element(id).map(|e| e.name.clone()))
                 .or_else(|| analysis.flow(id).map(|f| format!("{} -> {}", f.from, f.to)))
         };
-        write_rows(analysis.threats(), component, out)
+        write_rows(
+            analysis.len(),
+            |i| Cow::Owned(analysis.threat(i)),
+            component,
+            out,
+        )
     }
 }
 
-/// One row per finding; `component` names an element or flow by id.
-fn write_rows<T: Borrow<Threat>>(
-    threats: impl Iterator<Item = T>,
-    component: impl Fn(&str) -> Option<String>,
+/// One row per finding, `n` of them, each written by `finding` when its turn comes (rows are
+/// printed on every core, in chunks spliced in order); `component` names an element or flow
+/// by id.
+fn write_rows<'t>(
+    n: usize,
+    finding: impl Fn(usize) -> Cow<'t, Threat> + Sync,
+    component: impl Fn(&str) -> Option<String> + Sync,
     out: &mut dyn io::Write,
 ) -> io::Result<()> {
-    let mut writer = csv::Writer::from_writer(out);
-    writer.write_record([
+    let mut header = csv::Writer::from_writer(&mut *out);
+    header.write_record([
         "id",
         "component",
         "component_type",
@@ -76,46 +91,60 @@ fn write_rows<T: Borrow<Threat>>(
         "mitigated_by",
         "rule",
     ])?;
-    for threat in threats {
-        let t = threat.borrow();
-        let component = component(&t.target).unwrap_or_else(|| t.target.clone());
-        let mitigations: Vec<String> = t
-            .mitigations
-            .iter()
-            .map(|m| {
-                let names: Vec<&str> = m.technology_guidance.iter().map(|g| &*g.name).collect();
-                if names.is_empty() {
-                    m.title.to_string()
-                } else {
-                    format!("{} ({})", m.title, names.join(", "))
-                }
-            })
-            .collect();
-        let references: Vec<&str> = t.references().collect();
-        let categories: Vec<&str> = t.categories.iter().map(|c| c.as_str()).collect();
-        writer.write_record([
-            cell(&t.id),
-            cell(&component),
-            cell(&t.target_type),
-            cell(t.stride.as_str()),
-            cell(&categories.join(" ")),
-            cell(t.severity.as_str()),
-            cell(t.likelihood.as_str()),
-            cell(t.impact.as_str()),
-            cell(t.status.as_str()),
-            cell(
-                t.residual_severity
-                    .map_or("", threatscribe_model::Severity::as_str),
-            ),
-            cell(&t.title),
-            cell(&t.description),
-            cell(&mitigations.join("; ")),
-            cell(&references.join(" ")),
-            cell(t.mitigated_by.as_deref().unwrap_or("")),
-            cell(&t.rule),
-        ])?;
-    }
-    writer.flush()
+    header.flush()?;
+    drop(header);
+    let print = |(): &mut (), range: std::ops::Range<usize>| -> io::Result<Vec<u8>> {
+        let mut writer = csv::Writer::from_writer(Vec::new());
+        for i in range {
+            row(&mut writer, &finding(i), &component)?;
+        }
+        writer.into_inner().map_err(csv::IntoInnerError::into_error)
+    };
+    in_order(n, print, |chunk| out.write_all(&chunk))
+}
+
+fn row(
+    writer: &mut csv::Writer<Vec<u8>>,
+    t: &Threat,
+    component: impl Fn(&str) -> Option<String>,
+) -> io::Result<()> {
+    let component = component(&t.target).unwrap_or_else(|| t.target.clone());
+    let mitigations: Vec<String> = t
+        .mitigations
+        .iter()
+        .map(|m| {
+            let names: Vec<&str> = m.technology_guidance.iter().map(|g| &*g.name).collect();
+            if names.is_empty() {
+                m.title.to_string()
+            } else {
+                format!("{} ({})", m.title, names.join(", "))
+            }
+        })
+        .collect();
+    let references: Vec<&str> = t.references().collect();
+    let categories: Vec<&str> = t.categories.iter().map(|c| c.as_str()).collect();
+    writer.write_record([
+        cell(&t.id),
+        cell(&component),
+        cell(&t.target_type),
+        cell(t.stride.as_str()),
+        cell(&categories.join(" ")),
+        cell(t.severity.as_str()),
+        cell(t.likelihood.as_str()),
+        cell(t.impact.as_str()),
+        cell(t.status.as_str()),
+        cell(
+            t.residual_severity
+                .map_or("", threatscribe_model::Severity::as_str),
+        ),
+        cell(&t.title),
+        cell(&t.description),
+        cell(&mitigations.join("; ")),
+        cell(&references.join(" ")),
+        cell(t.mitigated_by.as_deref().unwrap_or("")),
+        cell(&t.rule),
+    ])?;
+    Ok(())
 }
 
 #[cfg(test)]
