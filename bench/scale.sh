@@ -3,6 +3,7 @@
 # also timed with), converted to threatscribe model files. Prints wall time and peak memory.
 #
 #   bench/scale.sh [N ...]        default: 100 1000 10000
+#   FORMATS="json md sarif csv" bench/scale.sh 10000      formats timed (default: json md)
 #
 # Needs ../shared/bench/pytm_gen.py (the shared generator) and GNU time (/usr/bin/time).
 set -euo pipefail
@@ -21,7 +22,7 @@ for n in "${sizes[@]}"; do
   python3 bench/neutral_to_model.py "$work/n$n.json" > "$work/m$n.json"
   # Model files above the default input limit (32 MiB; N=100,000 is about 51 MiB) need it raised.
   limit=$(( $(stat -c %s "$work/m$n.json") / 1048576 * 2 + 32 ))
-  for format in json md; do
+  for format in ${FORMATS:-json md}; do
     # Replacing the previous run's report would time the kernel freeing it (0.15 s at 236 MB).
     rm -f "$work/out.$format"
     /usr/bin/time -f '%e %M' -o "$work/time" "$bin" analyze "$work/m$n.json" --format "$format" -q --max-input-mib "$limit" -o "$work/out.$format"
