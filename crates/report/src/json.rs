@@ -316,7 +316,11 @@ impl<'w> Document<'w> {
 
     fn field(&mut self, key: &str, value: &impl Serialize) -> io::Result<()> {
         self.key(key)?;
-        write_at(&mut *self.out, 1, value)
+        // serde writes token by token: through a buffer of a known type each write is a copy,
+        // not a call through `dyn Write` (the model alone is 6 MB at 10,000 elements).
+        let mut buffered = io::BufWriter::with_capacity(64 << 10, &mut *self.out);
+        write_at(&mut buffered, 1, value)?;
+        io::Write::flush(&mut buffered)
     }
 
     /// An array of findings or coverage rows. A large one is printed by one thread per core,
