@@ -83,6 +83,13 @@ fn benches(c: &mut Criterion) {
     c.bench_function("intake: 1,001 elements, JSON", |b| {
         b.iter(|| parse_model(&big_json, Format::Json, "large", kb).expect("valid"));
     });
+    // Minified: one line, where positions were once counted from the line's start each time.
+    let one_line =
+        serde_json::to_string(&serde_json::from_str::<serde_json::Value>(&big_json).expect("json"))
+            .expect("json");
+    c.bench_function("intake: 1,001 elements, JSON on one line", |b| {
+        b.iter(|| parse_model(&one_line, Format::Json, "large", kb).expect("valid"));
+    });
     c.bench_function("intake: blog model file", |b| {
         b.iter(|| parse_model(BLOG_MODEL, Format::Yaml, "blog", kb).expect("valid"));
     });
