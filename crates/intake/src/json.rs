@@ -36,6 +36,37 @@ pub(crate) fn read(text: &str) -> Option<ModelFile> {
     Some(file)
 }
 
+/// A key the walkers below match on, as a `'static` string; any other key reads as "", which
+/// they skip. A walker matching a name missing here would skip that field: the layout test
+/// compares the position of every spanned field with the YAML reader's.
+fn field_name(key: &str) -> &'static str {
+    match key {
+        "boundaries" => "boundaries",
+        "boundary" => "boundary",
+        "classification" => "classification",
+        "data" => "data",
+        "data_assets" => "data_assets",
+        "date" => "date",
+        "elements" => "elements",
+        "expires" => "expires",
+        "findings" => "findings",
+        "flows" => "flows",
+        "from" => "from",
+        "id" => "id",
+        "kind" => "kind",
+        "name" => "name",
+        "parent" => "parent",
+        "protocol" => "protocol",
+        "status" => "status",
+        "target" => "target",
+        "technologies" => "technologies",
+        "threat" => "threat",
+        "to" => "to",
+        "tracking" => "tracking",
+        _ => "",
+    }
+}
+
 /// How many characters `bytes` (UTF-8, cut at character boundaries) holds: every byte but the
 /// continuation bytes of multi-byte characters (0x80 to 0xBF) starts one.
 fn characters(bytes: &[u8]) -> usize {
@@ -128,12 +159,13 @@ impl<'j> Scan<'j> {
         Ok(())
     }
 
-    /// Calls `field` with each key of an object, which reads (or skips) its value.
+    /// Calls `field` with each key of an object, which reads (or skips) its value. Keys reach
+    /// `field` as `field_name` gives them, so none is copied out of the scanner.
     fn object(&mut self, mut field: impl FnMut(&mut Self, &str) -> Scanned) -> Scanned {
-        let mut key = self.jiter.next_object()?.map(str::to_owned);
+        let mut key = self.jiter.next_object()?.map(field_name);
         while let Some(name) = key {
-            field(self, &name)?;
-            key = self.jiter.next_key()?.map(str::to_owned);
+            field(self, name)?;
+            key = self.jiter.next_key()?.map(field_name);
         }
         Ok(())
     }
