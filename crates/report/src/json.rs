@@ -334,7 +334,8 @@ impl<'w> Document<'w> {
         }
         self.out.write_all(b"[")?;
         let print = |printer: &mut Printer, range: std::ops::Range<usize>| {
-            // About 2 KiB a finding: grown once or twice, not at every field.
+            // About 2 KiB a finding (a coverage row is half that): grown once or twice, not at
+            // every field.
             let mut buffer = Vec::with_capacity(range.len() * 2048);
             for index in range {
                 buffer.extend_from_slice(if index == 0 { b"\n" } else { b",\n" });

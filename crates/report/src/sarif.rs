@@ -148,16 +148,20 @@ fn describing<'t>(findings: impl Iterator<Item = (&'t str, Severity)>) -> BTreeM
         .collect()
 }
 
-/// Writes the document: `rules` describe the rules (in rule id order), `results` has `n`
-/// findings, each written when its turn comes by `finding`.
-fn write<'t>(
+/// Writes the document: `n` findings, each written when its turn comes by `finding`, whose
+/// rules and severities (in report order) are `ranked`.
+fn write<'t, 'r>(
     out: &mut dyn io::Write,
     source: &Source,
     baseline: Option<&Baseline>,
-    rules: &BTreeMap<&str, Cow<'t, Threat>>,
+    ranked: impl Iterator<Item = (&'r str, Severity)>,
     n: usize,
     finding: impl Fn(usize) -> Cow<'t, Threat> + Sync,
 ) -> io::Result<()> {
+    let rules: BTreeMap<&str, Cow<'t, Threat>> = describing(ranked)
+        .into_iter()
+        .map(|(rule, index)| (rule, finding(index)))
+        .collect();
     let results = Results {
         source,
         baseline,
@@ -201,15 +205,11 @@ fn write<'t>(
 impl Render for Sarif {
     fn render(&self, report: &Report<'_>, out: &mut dyn io::Write) -> io::Result<()> {
         let threats = &report.analysis.threats;
-        let rules = describing(threats.iter().map(|t| (t.rule.as_str(), t.severity)))
-            .into_iter()
-            .map(|(rule, index)| (rule, Cow::Borrowed(&threats[index])))
-            .collect();
         write(
             out,
             report.source,
             report.baseline.as_ref(),
-            &rules,
+            threats.iter().map(|t| (t.rule.as_str(), t.severity)),
             threats.len(),
             |i| Cow::Borrowed(&threats[i]),
         )
@@ -226,12 +226,13 @@ impl Sarif {
         baseline: Option<&Baseline>,
         out: &mut dyn io::Write,
     ) -> io::Result<()> {
-        let rules = describing(analysis.outlines().map(|o| (o.rule, o.severity)))
-            .into_iter()
-            .map(|(rule, index)| (rule, Cow::Owned(analysis.threat(index))))
-            .collect();
-        write(out, source, baseline, &rules, analysis.len(), |i| {
-            Cow::Owned(analysis.threat(i))
-        })
+        write(
+            out,
+            source,
+            baseline,
+            analysis.outlines().map(|o| (o.rule, o.severity)),
+            analysis.len(),
+            |i| Cow::Owned(analysis.threat(i)),
+        )
     }
 }
