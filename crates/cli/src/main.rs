@@ -16,6 +16,15 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+/// Key decision: mimalloc, not the system allocator. A large report allocates and frees every
+/// finding's texts on two printing threads at once; glibc's malloc spent a fifth of the
+/// instructions of a 10,000-element analysis and contended between the threads (user time 0.79 s
+/// against 0.66 s, same bytes out). Version 2 of mimalloc, not 3: 3 keeps freed memory for a
+/// second before returning it, which took the peak at 10,000 elements from 76 to 125 MiB; 2 gives
+/// 87 MiB.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Threat modeling from architecture models: STRIDE on every element and flow, mitigations
 /// written for the technologies you use, risk ratings, a data flow diagram, and the
 /// assumptions and open questions, offline.
