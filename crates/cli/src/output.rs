@@ -73,8 +73,11 @@ pub fn write_with(
     }
 }
 
-/// Large enough that a report is written in few system calls.
-const BUFFER: usize = 1 << 20;
+/// Large enough that a report is written in few system calls, and smaller than the chunks of
+/// findings the JSON, SARIF and CSV reports hand over (128 findings: about 230 KiB of JSON, 65
+/// KiB of CSV at 10,000 elements): `BufWriter` passes a write at least its size straight to the
+/// file, where a 1 MiB buffer first copied every chunk into itself (a sixth of the copying).
+const BUFFER: usize = 32 << 10;
 
 fn write_stdout(
     produce: &mut dyn FnMut(&mut dyn std::io::Write) -> std::io::Result<()>,
