@@ -15,7 +15,7 @@ use crate::coverage::{self, CoverageRow, applicable_categories};
 use crate::evaluate::{Findings, Subject, matches};
 use crate::rating::{Rating, RatingInput, rate};
 use crate::streaming::{Outline, StreamingAnalysis};
-use crate::text::{fill, join_names};
+use crate::text::{cat, fill, join_names};
 
 /// The roles of the pipeline, as named in the report's conversation log: the same four as the
 /// LLM agents, which play them when `--llm` is given.
@@ -294,7 +294,7 @@ fn template_values<'a>(
         };
         values.push((
             "target",
-            format!("the flow from {} to {}", name(&flow.from), name(&flow.to)),
+            cat!("the flow from ", name(&flow.from), " to ", name(&flow.to)),
         ));
         if uses("from") {
             values.push(("from", name(&flow.from)));
@@ -540,23 +540,23 @@ fn rate_subject(
     let exposure = match (element, flow) {
         (Some(e), _) if !explain => context.exposure(e).map(|_| String::new()),
         (Some(e), _) => context.exposure(e).map(|x| match x {
-            Exposure::Declared => format!("{} is declared internet-facing", e.name),
+            Exposure::Declared => cat!(e.name, " is declared internet-facing"),
             Exposure::ReachedFrom(source) => {
-                format!(
-                    "{} is reachable from the internet (it receives flows from {})",
+                let from = (context.element(source)).map_or(source.as_str(), |s| s.name.as_str());
+                cat!(
                     e.name,
-                    context
-                        .element(source)
-                        .map_or(source.as_str(), |s| s.name.as_str())
+                    " is reachable from the internet (it receives flows from ",
+                    from,
+                    ")"
                 )
             }
         }),
         (None, Some(f)) => context
-            .element(&f.from)
+            .source(f)
             .filter(|source| context.on_internet(source))
             .map(|source| {
                 if explain {
-                    format!("the flow starts at {}, on the internet", source.name)
+                    cat!("the flow starts at ", source.name, ", on the internet")
                 } else {
                     String::new()
                 }
@@ -626,7 +626,7 @@ pub(crate) fn build_threat(hit: Hit<'_>, context: &Context<'_>) -> Threat {
         .collect();
 
     Threat {
-        id: format!("{}@{}", rule.id, hit.subject.id()),
+        id: cat!(rule.id, "@", hit.subject.id()),
         rule: rule.id.clone(),
         stride: rule.primary_stride(),
         categories: rule.stride.clone(),

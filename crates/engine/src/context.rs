@@ -39,6 +39,8 @@ pub struct Context<'a> {
     /// Per element index: indexes of flows leaving it / arriving at it.
     outgoing: Vec<Vec<usize>>,
     incoming: Vec<Vec<usize>>,
+    /// Per flow index: the indexes of its source and destination elements, when they exist.
+    ends: Vec<(Option<usize>, Option<usize>)>,
     exposure: Vec<Option<Exposure>>,
     /// Per element: every tag of the element and of its technologies.
     tags: Vec<Vec<&'a str>>,
@@ -59,11 +61,14 @@ impl<'a> Context<'a> {
             .collect();
         let mut outgoing = vec![Vec::new(); model.elements.len()];
         let mut incoming = vec![Vec::new(); model.elements.len()];
-        for (i, flow) in model.flows.iter().enumerate() {
-            if let (Some(&from), Some(&to)) = (
-                elements.get(flow.from.as_str()),
-                elements.get(flow.to.as_str()),
-            ) {
+        let ends: Vec<(Option<usize>, Option<usize>)> = (model.flows.iter())
+            .map(|f| {
+                let end = |id: &str| elements.get(id).copied();
+                (end(&f.from), end(&f.to))
+            })
+            .collect();
+        for (i, &(from, to)) in ends.iter().enumerate() {
+            if let (Some(from), Some(to)) = (from, to) {
                 outgoing[from].push(i);
                 incoming[to].push(i);
             }
@@ -133,6 +138,7 @@ impl<'a> Context<'a> {
             controls,
             outgoing,
             incoming,
+            ends,
             exposure: Vec::new(),
             tags,
             chains,
@@ -157,7 +163,7 @@ impl<'a> Context<'a> {
             return None;
         }
         self.incoming[index].iter().find_map(|&f| {
-            let source = self.element(&self.model.flows[f].from)?;
+            let source = self.source(&self.model.flows[f])?;
             self.on_internet(source)
                 .then(|| Exposure::ReachedFrom(source.id.clone()))
         })
@@ -213,6 +219,33 @@ impl<'a> Context<'a> {
         }
     }
 
+    /// The flow's place in the model, by address as `index` finds an element's.
+    fn flow_index(&self, flow: &Flow) -> usize {
+        let base = self.model.flows.as_ptr() as usize;
+        let offset =
+            (std::ptr::from_ref(flow) as usize).wrapping_sub(base) / std::mem::size_of::<Flow>();
+        match self.model.flows.get(offset) {
+            Some(at) if std::ptr::eq(at, flow) => offset,
+            _ => self.flows[flow.id.as_str()],
+        }
+    }
+
+    /// The element a flow leaves, when the model has it (without hashing its id).
+    pub fn source(&self, flow: &Flow) -> Option<&'a Element> {
+        let model = self.model;
+        self.ends[self.flow_index(flow)]
+            .0
+            .map(|i| &model.elements[i])
+    }
+
+    /// The element a flow arrives at, when the model has it.
+    pub fn destination(&self, flow: &Flow) -> Option<&'a Element> {
+        let model = self.model;
+        self.ends[self.flow_index(flow)]
+            .1
+            .map(|i| &model.elements[i])
+    }
+
     pub fn outgoing(&self, element: &Element) -> impl Iterator<Item = &'a Flow> + '_ {
         self.outgoing[self.index(element)]
             .iter()
@@ -247,8 +280,8 @@ impl<'a> Context<'a> {
 
     /// Source and destination sit in different innermost boundaries.
     pub fn crosses_boundary(&self, flow: &Flow) -> bool {
-        let boundary = |id: &str| self.element(id).and_then(|e| e.boundary.as_deref());
-        boundary(&flow.from) != boundary(&flow.to)
+        let boundary = |end: Option<&'a Element>| end.and_then(|e| e.boundary.as_deref());
+        boundary(self.source(flow)) != boundary(self.destination(flow))
     }
 
     /// Declared by `encrypted:`, else implied by a protocol tagged `encrypted`.

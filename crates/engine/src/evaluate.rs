@@ -4,6 +4,7 @@ use threatscribe_kb::Condition;
 use threatscribe_model::{Element, Flow};
 
 use crate::context::Context;
+use crate::text::cat;
 
 /// What a condition is asked about.
 #[derive(Clone, Copy)]
@@ -167,7 +168,7 @@ fn evaluate<'a>(
         (Condition::Kind(kinds), Subject::Element(e)) => {
             let hit = kinds.contains(&e.kind);
             if hit {
-                findings.note(|| format!("`{}` is {} {}", e.id, article(e.kind), e.kind.label()));
+                findings.note(|| cat!("`", e.id, "` is ", article(e.kind), " ", e.kind.label()));
             }
             hit
         }
@@ -175,7 +176,7 @@ fn evaluate<'a>(
             let Some(found) = e.technologies.iter().find(|t| ids.contains(t)) else {
                 return false;
             };
-            findings.note(|| format!("`{}` uses {}", e.id, context.technology_name(found)));
+            findings.note(|| cat!("`", e.id, "` uses ", context.technology_name(found)));
             true
         }
         (Condition::Tag(tags), Subject::Element(e)) => {
@@ -205,14 +206,14 @@ fn evaluate<'a>(
             true
         }
         (Condition::Reaches(inner), Subject::Element(e)) => neighbours(
-            context.outgoing(e).map(|f| f.to.as_str()),
+            context.outgoing(e).filter_map(|f| context.destination(f)),
             "sends data to",
             inner,
             context,
             findings,
         ),
         (Condition::ReachedBy(inner), Subject::Element(e)) => neighbours(
-            context.incoming(e).map(|f| f.from.as_str()),
+            context.incoming(e).filter_map(|f| context.source(f)),
             "receives data from",
             inner,
             context,
@@ -225,15 +226,18 @@ fn evaluate<'a>(
             }
             findings.note(|| match exposure {
                 Some(crate::context::Exposure::Declared) => {
-                    format!("`{}` is declared internet-facing", e.id)
+                    cat!("`", e.id, "` is declared internet-facing")
                 }
                 Some(crate::context::Exposure::ReachedFrom(source)) => {
-                    format!(
-                        "`{}` is reachable from the internet (flow from `{source}`)",
-                        e.id
+                    cat!(
+                        "`",
+                        e.id,
+                        "` is reachable from the internet (flow from `",
+                        source,
+                        "`)"
                     )
                 }
-                None => format!("`{}` is not reachable from the internet", e.id),
+                None => cat!("`", e.id, "` is not reachable from the internet"),
             });
             true
         }
@@ -243,9 +247,14 @@ fn evaluate<'a>(
                 return false;
             };
             findings.note(|| {
-                format!(
-                    "`{}` runs inside {} ({})",
-                    e.id, boundary.name, boundary.kind
+                cat!(
+                    "`",
+                    e.id,
+                    "` runs inside ",
+                    boundary.name,
+                    " (",
+                    boundary.kind.as_str(),
+                    ")"
                 )
             });
             true
@@ -257,9 +266,9 @@ fn evaluate<'a>(
             }
             findings.note(|| {
                 if crosses {
-                    format!("`{}` crosses a trust boundary", f.id)
+                    cat!("`", f.id, "` crosses a trust boundary")
                 } else {
-                    format!("`{}` stays inside one trust boundary", f.id)
+                    cat!("`", f.id, "` stays inside one trust boundary")
                 }
             });
             true
@@ -269,18 +278,17 @@ fn evaluate<'a>(
             if encrypted != *wanted {
                 return false;
             }
-            let protocol = f
-                .protocol
-                .as_deref()
-                .map_or("no protocol given".to_owned(), |p| {
-                    format!("protocol {}", context.technology_name(p))
-                });
             findings.note(|| {
-                if encrypted {
-                    format!("`{}` is encrypted ({protocol})", f.id)
+                let (protocol, name) = match f.protocol.as_deref() {
+                    Some(p) => ("protocol ", context.technology_name(p)),
+                    None => ("no protocol given", ""),
+                };
+                let state = if encrypted {
+                    "` is encrypted ("
                 } else {
-                    format!("`{}` is not declared encrypted ({protocol})", f.id)
-                }
+                    "` is not declared encrypted ("
+                };
+                cat!("`", f.id, state, protocol, name, ")")
             });
             true
         }
@@ -291,9 +299,9 @@ fn evaluate<'a>(
             }
             findings.note(|| {
                 if authenticated {
-                    format!("`{}` is declared authenticated", f.id)
+                    cat!("`", f.id, "` is declared authenticated")
                 } else {
-                    format!("`{}` is not declared authenticated", f.id)
+                    cat!("`", f.id, "` is not declared authenticated")
                 }
             });
             true
@@ -306,14 +314,14 @@ fn evaluate<'a>(
             else {
                 return false;
             };
-            findings.note(|| format!("`{}` uses {}", f.id, context.technology_name(protocol)));
+            findings.note(|| cat!("`", f.id, "` uses ", context.technology_name(protocol)));
             true
         }
         (Condition::From(inner), Subject::Flow(f)) => context
-            .element(&f.from)
+            .source(f)
             .is_some_and(|e| matches(inner, Subject::Element(e), context, findings)),
         (Condition::To(inner), Subject::Flow(f)) => context
-            .element(&f.to)
+            .destination(f)
             .is_some_and(|e| matches(inner, Subject::Element(e), context, findings)),
         // The knowledge base rejects element predicates on flows and the reverse; a rule that
         // slipped through simply does not match.
@@ -321,21 +329,18 @@ fn evaluate<'a>(
     }
 }
 
-fn neighbours<'a, 'i>(
-    ids: impl Iterator<Item = &'i str>,
+fn neighbours<'a>(
+    peers: impl Iterator<Item = &'a Element>,
     verb: &str,
     inner: &Condition,
     context: &Context<'a>,
     findings: &mut Findings<'a>,
 ) -> bool {
     let mut hit = false;
-    for id in ids {
-        let Some(peer) = context.element(id) else {
-            continue;
-        };
+    for peer in peers {
         let mut local = findings.like();
         if matches(inner, Subject::Element(peer), context, &mut local) {
-            findings.note(|| format!("it {verb} `{}`", peer.id));
+            findings.note(|| cat!("it ", verb, " `", peer.id, "`"));
             findings.evidence.extend(local.evidence);
             for found in std::iter::once(peer).chain(local.peers) {
                 if !findings.peers.iter().any(|p| p.id == found.id) {

@@ -384,7 +384,7 @@ fn targets_slots<'a>(
         );
         slots.extend(hits.into_iter().map(|(_, hit)| Slot {
             position: Some(index(position)),
-            id: format!("{}@{}", hit.rule.id, hit.subject.id()),
+            id: crate::text::cat!(hit.rule.id, "@", hit.subject.id()),
             severity: rule_rating(hit.rule, subject, context, false).severity,
             status: if hit.mitigated_by.is_some() {
                 Status::Mitigated
