@@ -18,7 +18,7 @@ use std::io;
 use foldhash::HashMap;
 
 use threatscribe_engine::{CoverageCell, CoverageRow};
-use threatscribe_model::{Mitigation, Threat};
+use threatscribe_model::{Mitigation, Stride, Threat};
 
 use super::write_at;
 
@@ -66,41 +66,41 @@ impl Printer {
             agent,
         } = threat;
         let mut object = Object::open(out, DEPTH);
-        object.string("id", id);
-        object.string("rule", rule);
-        object.string("stride", stride.as_str());
-        object.strings("categories", categories.iter().map(|c| c.as_str()));
-        object.string("target", target);
-        object.string("target_type", target_type);
-        object.string("title", title);
-        object.string("description", description);
-        object.string("severity", severity.as_str());
-        object.string("likelihood", likelihood.as_str());
-        object.string("impact", impact.as_str());
+        object.string(key!("id"), id);
+        object.string(key!("rule"), rule);
+        object.string(key!("stride"), stride.as_str());
+        object.strings(key!("categories"), categories.iter().map(|c| c.as_str()));
+        object.string(key!("target"), target);
+        object.string(key!("target_type"), target_type);
+        object.string(key!("title"), title);
+        object.string(key!("description"), description);
+        object.string(key!("severity"), severity.as_str());
+        object.string(key!("likelihood"), likelihood.as_str());
+        object.string(key!("impact"), impact.as_str());
         object.strings(
-            "rating_reasoning",
+            key!("rating_reasoning"),
             rating_reasoning.iter().map(String::as_str),
         );
-        object.strings("cwe", cwe.iter().map(String::as_str));
-        object.strings("capec", capec.iter().map(String::as_str));
-        object.strings("owasp", owasp.iter().map(String::as_str));
-        object.key("mitigations");
+        object.strings(key!("cwe"), cwe.iter().map(String::as_str));
+        object.strings(key!("capec"), capec.iter().map(String::as_str));
+        object.strings(key!("owasp"), owasp.iter().map(String::as_str));
+        object.key(key!("mitigations"));
         self.mitigations(object.out, mitigations)?;
-        object.string("status", status.as_str());
+        object.string(key!("status"), status.as_str());
         if let Some(by) = mitigated_by {
-            object.string("mitigated_by", by);
+            object.string(key!("mitigated_by"), by);
         }
         if let Some(residual) = residual_severity {
-            object.string("residual_severity", residual.as_str());
+            object.string(key!("residual_severity"), residual.as_str());
         }
         if let Some(tracking) = tracking {
-            object.key("tracking");
+            object.key(key!("tracking"));
             write_at(object.out, DEPTH + 1, tracking)?;
         }
-        object.strings("evidence", evidence.iter().map(String::as_str));
-        object.string("source", source);
+        object.strings(key!("evidence"), evidence.iter().map(String::as_str));
+        object.string(key!("source"), source);
         if let Some(agent) = agent {
-            object.string("agent", agent);
+            object.string(key!("agent"), agent);
         }
         object.close();
         Ok(())
@@ -115,26 +115,26 @@ impl Printer {
             cells,
         } = row;
         let mut object = Object::open(out, DEPTH);
-        object.string("target", target);
-        object.string("name", name);
-        object.string("kind", kind);
-        let mut categories = object.object("categories");
+        object.string(key!("target"), target);
+        object.string(key!("name"), name);
+        object.string(key!("kind"), kind);
+        let mut categories = object.object(key!("categories"));
         for (stride, cell) in cells {
-            let mut cell_object = categories.object(stride.as_str());
+            let mut cell_object = categories.object(stride_key(*stride));
             match cell {
                 CoverageCell::Found { threats } => {
-                    cell_object.string("state", "found");
-                    cell_object.strings("threats", threats.iter().map(String::as_str));
+                    cell_object.string(key!("state"), "found");
+                    cell_object.strings(key!("threats"), threats.iter().map(String::as_str));
                 }
                 CoverageCell::Mitigated { threats } => {
-                    cell_object.string("state", "mitigated");
-                    cell_object.strings("threats", threats.iter().map(String::as_str));
+                    cell_object.string(key!("state"), "mitigated");
+                    cell_object.strings(key!("threats"), threats.iter().map(String::as_str));
                 }
                 CoverageCell::NotApplicable { reason } => {
-                    cell_object.string("state", "not_applicable");
-                    cell_object.string("reason", reason);
+                    cell_object.string(key!("state"), "not_applicable");
+                    cell_object.string(key!("reason"), reason);
                 }
-                CoverageCell::Gap => cell_object.string("state", "gap"),
+                CoverageCell::Gap => cell_object.string(key!("state"), "gap"),
             }
             cell_object.close();
         }
@@ -174,15 +174,14 @@ impl<'o> Object<'o> {
         }
     }
 
-    fn key(&mut self, key: &str) {
-        self.out
-            .extend_from_slice(if self.first { b"\n" } else { b",\n" });
+    /// Starts a field: `quoted` is its name as `key!` writes it.
+    fn key(&mut self, quoted: &str) {
+        // The first field has no comma before its line break.
+        let from = usize::from(self.first);
         self.first = false;
-        indent(self.out, self.depth + 1);
-        // Keys are field names and STRIDE categories: nothing in them needs escaping.
-        self.out.push(b'"');
-        self.out.extend_from_slice(key.as_bytes());
-        self.out.extend_from_slice(b"\": ");
+        self.out
+            .extend_from_slice(&BREAK[from..2 + 2 * (self.depth + 1)]);
+        self.out.extend_from_slice(quoted.as_bytes());
     }
 
     fn string(&mut self, key: &str, value: &str) {
@@ -198,13 +197,13 @@ impl<'o> Object<'o> {
         }
         self.out.push(b'[');
         for (i, value) in values.enumerate() {
+            let from = usize::from(i == 0);
             self.out
-                .extend_from_slice(if i == 0 { b"\n" } else { b",\n" });
-            indent(self.out, self.depth + 2);
+                .extend_from_slice(&BREAK[from..2 + 2 * (self.depth + 2)]);
             string(self.out, value);
         }
-        self.out.push(b'\n');
-        indent(self.out, self.depth + 1);
+        self.out
+            .extend_from_slice(&BREAK[1..2 + 2 * (self.depth + 1)]);
         self.out.push(b']');
     }
 
@@ -216,16 +215,36 @@ impl<'o> Object<'o> {
 
     fn close(self) {
         if !self.first {
-            self.out.push(b'\n');
-            indent(self.out, self.depth);
+            self.out.extend_from_slice(&BREAK[1..2 + 2 * self.depth]);
         }
         self.out.push(b'}');
     }
 }
 
-fn indent(out: &mut Vec<u8>, depth: usize) {
-    const SPACES: &[u8] = b"                ";
-    out.extend_from_slice(&SPACES[..2 * depth]);
+/// A comma, a line break and the indentation of the deepest line printed here (a coverage
+/// cell's threat list, six levels deep): a separator is one slice of it, without the comma
+/// before a first item.
+const BREAK: &[u8] = b",\n            ";
+
+/// A field name known at compile time, quoted and followed by `: `, as `Object` takes it: a
+/// field then costs two copies, where writing its pieces one by one cost five.
+macro_rules! key {
+    ($name:literal) => {
+        concat!("\"", $name, "\": ")
+    };
+}
+use key;
+
+/// A STRIDE category as a key of a coverage row's `categories`.
+fn stride_key(stride: Stride) -> &'static str {
+    match stride {
+        Stride::Spoofing => key!("spoofing"),
+        Stride::Tampering => key!("tampering"),
+        Stride::Repudiation => key!("repudiation"),
+        Stride::InformationDisclosure => key!("information_disclosure"),
+        Stride::DenialOfService => key!("denial_of_service"),
+        Stride::ElevationOfPrivilege => key!("elevation_of_privilege"),
+    }
 }
 
 /// Appends `text` as a JSON string: copied whole when nothing in it needs escaping, else
