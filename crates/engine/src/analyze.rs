@@ -533,7 +533,7 @@ fn rate_subject(
     let highest = context.highest_classification(data);
     let at_highest: Vec<String> = (data.iter())
         .filter(|_| explain)
-        .filter_map(|d| context.model.data_asset(d))
+        .filter_map(|d| context.data_asset(d))
         .filter(|d| Some(d.classification) == highest)
         .map(|d| d.name.clone())
         .collect();

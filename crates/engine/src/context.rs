@@ -9,7 +9,8 @@ use std::sync::Arc;
 
 use threatscribe_kb::KnowledgeBase;
 use threatscribe_model::{
-    Boundary, BoundaryKind, Classification, Element, ElementKind, Flow, Model, TechGuidance,
+    Boundary, BoundaryKind, Classification, DataAsset, Element, ElementKind, Flow, Model,
+    TechGuidance,
 };
 
 /// Why an element counts as internet-facing, for the assumptions list and rating reasons.
@@ -36,6 +37,9 @@ pub struct Context<'a> {
     pub kb: &'a KnowledgeBase,
     elements: HashMap<&'a str, usize>,
     flows: HashMap<&'a str, usize>,
+    /// Data assets by id: a finding's rating and texts look up each asset at stake, and a
+    /// company's model may declare hundreds.
+    data_assets: HashMap<&'a str, &'a DataAsset>,
     /// Per element index: indexes of flows leaving it / arriving at it.
     outgoing: Vec<Vec<usize>>,
     incoming: Vec<Vec<usize>>,
@@ -96,38 +100,7 @@ impl<'a> Context<'a> {
             .enumerate()
             .map(|(i, f)| (f.id.as_str(), i))
             .collect();
-        let controls = kb
-            .controls
-            .values()
-            .map(|c| {
-                let variants = c
-                    .technologies
-                    .iter()
-                    .map(|(tech, text)| {
-                        let name = kb
-                            .catalog
-                            .get(tech)
-                            .map_or(tech.as_str(), |t| t.name.as_str());
-                        (
-                            tech.clone(),
-                            TechGuidance {
-                                technology: tech.as_str().into(),
-                                name: name.into(),
-                                guidance: text.trim().into(),
-                            },
-                        )
-                    })
-                    .collect();
-                let shared = SharedControl {
-                    id: c.id.as_str().into(),
-                    title: c.title.as_str().into(),
-                    guidance: c.guidance.trim().into(),
-                    variants,
-                    references: c.references.iter().map(|r| Arc::from(r.as_str())).collect(),
-                };
-                (c.id.as_str(), shared)
-            })
-            .collect();
+        let controls = shared_controls(kb);
         let chains = boundary_chains(model);
         let data = element_data(model, &incoming, &outgoing);
         let mut context = Context {
@@ -135,6 +108,11 @@ impl<'a> Context<'a> {
             kb,
             elements,
             flows,
+            // The first of a repeated id, as `Model::data_asset` finds it (validation refuses
+            // repeats anyway).
+            data_assets: (model.data_assets.iter().rev())
+                .map(|d| (d.id.as_str(), d))
+                .collect(),
             controls,
             outgoing,
             incoming,
@@ -273,7 +251,7 @@ impl<'a> Context<'a> {
 
     pub fn highest_classification(&self, data: &[&str]) -> Option<Classification> {
         data.iter()
-            .filter_map(|id| self.model.data_asset(id))
+            .filter_map(|id| self.data_asset(id))
             .map(|d| d.classification)
             .max()
     }
@@ -309,9 +287,49 @@ impl<'a> Context<'a> {
         self.kb.catalog.get(id).map_or(id, |t| t.name.as_str())
     }
 
-    pub fn data_name(&self, id: &'a str) -> &'a str {
-        self.model.data_asset(id).map_or(id, |d| d.name.as_str())
+    /// The model's data asset with this id, in constant time.
+    pub fn data_asset(&self, id: &str) -> Option<&'a DataAsset> {
+        self.data_assets.get(id).copied()
     }
+
+    pub fn data_name(&self, id: &'a str) -> &'a str {
+        self.data_asset(id).map_or(id, |d| d.name.as_str())
+    }
+}
+
+/// Every control of the knowledge base with its texts shared, by id.
+fn shared_controls(kb: &KnowledgeBase) -> HashMap<&str, SharedControl> {
+    kb.controls
+        .values()
+        .map(|c| {
+            let variants = c
+                .technologies
+                .iter()
+                .map(|(tech, text)| {
+                    let name = kb
+                        .catalog
+                        .get(tech)
+                        .map_or(tech.as_str(), |t| t.name.as_str());
+                    (
+                        tech.clone(),
+                        TechGuidance {
+                            technology: tech.as_str().into(),
+                            name: name.into(),
+                            guidance: text.trim().into(),
+                        },
+                    )
+                })
+                .collect();
+            let shared = SharedControl {
+                id: c.id.as_str().into(),
+                title: c.title.as_str().into(),
+                guidance: c.guidance.trim().into(),
+                variants,
+                references: c.references.iter().map(|r| Arc::from(r.as_str())).collect(),
+            };
+            (c.id.as_str(), shared)
+        })
+        .collect()
 }
 
 /// Per element: the data assets on the flows into or out of it, in model order, without

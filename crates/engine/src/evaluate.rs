@@ -150,7 +150,7 @@ fn evaluate<'a>(
             };
             let sensitive: Vec<&str> = data
                 .iter()
-                .filter_map(|id| context.model.data_asset(id))
+                .filter_map(|id| context.data_asset(id))
                 .filter(|d| d.classification >= *level)
                 .map(|d| d.name.as_str())
                 .collect();
