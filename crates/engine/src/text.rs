@@ -37,24 +37,23 @@ pub fn join_names<S: AsRef<str>>(names: &[S]) -> String {
 /// Replaces each `{name}` of `template` with its value; unknown names are left as written
 /// (the knowledge base test rejects them before they reach a user).
 pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
-    let mut out = String::with_capacity(template.len() + 32);
+    // Room for every value once: the string is not grown while it is filled.
+    let room = values.iter().map(|(_, value)| value.len()).sum::<usize>();
+    let mut out = String::with_capacity(template.len() + room);
     let mut rest = template;
     while let Some(open) = rest.find('{') {
         out.push_str(&rest[..open]);
         let after = &rest[open + 1..];
-        match after.find('}').map(|close| (&after[..close], close)) {
-            Some((name, close)) if values.iter().any(|(k, _)| *k == name) => {
-                let value = values
-                    .iter()
-                    .find(|(k, _)| *k == name)
-                    .map_or("", |(_, v)| v);
-                out.push_str(value);
-                rest = &after[close + 1..];
-            }
-            _ => {
-                out.push('{');
-                rest = after;
-            }
+        let known = after.find('}').and_then(|close| {
+            let name = &after[..close];
+            (values.iter().find(|(key, _)| *key == name)).map(|(_, value)| (*value, close))
+        });
+        if let Some((value, close)) = known {
+            out.push_str(value);
+            rest = &after[close + 1..];
+        } else {
+            out.push('{');
+            rest = after;
         }
     }
     out.push_str(rest);
