@@ -697,7 +697,7 @@ fn flow_label(context: &Context<'_>, flow: &Flow) -> String {
             .element(id)
             .map_or_else(|| id.to_owned(), |e| e.name.clone())
     };
-    format!("{} → {}", name(&flow.from), name(&flow.to))
+    cat!(name(&flow.from), " → ", name(&flow.to))
 }
 
 pub(crate) fn assumptions(context: &Context<'_>) -> Vec<String> {
@@ -816,10 +816,10 @@ pub(crate) fn questions<'s>(
                 .or_else(|| {
                     context
                         .flow(target)
-                        .map(|f| format!("the flow {}", flow_label(context, f)))
+                        .map(|f| cat!("the flow ", flow_label(context, f)))
                 })
                 .unwrap_or_else(|| target.to_owned());
-            push(format!("{} ({id})", fill(question, &[("target", &target)])));
+            push(cat!(fill(question, &[("target", &target)]), " (", id, ")"));
         }
     }
     out
