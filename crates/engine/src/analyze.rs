@@ -11,7 +11,7 @@ use threatscribe_model::{
 };
 
 use crate::context::{Context, Exposure};
-use crate::coverage::{self, CoverageRow, applicable_categories};
+use crate::coverage::{self, Applicable, CoverageRow, applicable_categories};
 use crate::evaluate::{Findings, Subject, matches};
 use crate::rating::{Rating, RatingInput, rate};
 use crate::streaming::{Outline, StreamingAnalysis};
@@ -668,26 +668,29 @@ pub(crate) fn coverage_row(
     outlines: &[Outline<'_>],
 ) -> CoverageRow {
     let model = context.model;
+    let (id, applicable) = applicable_at(context, position);
+    let (name, kind) = match model.elements.get(position) {
+        Some(element) => (element.name.clone(), element.kind.as_str()),
+        None => (
+            flow_label(context, &model.flows[position - model.elements.len()]),
+            "flow",
+        ),
+    };
+    coverage::row(id, &name, kind, &applicable, outlines)
+}
+
+/// The id of the element or flow at `position` (elements first, then flows), with the STRIDE
+/// categories that apply to it.
+pub(crate) fn applicable_at<'a>(context: &Context<'a>, position: usize) -> (&'a str, Applicable) {
+    let model = context.model;
     if let Some(element) = model.elements.get(position) {
         let holds_logs = context.tags(element).contains(&"logs");
         let applicable = applicable_categories(Some(element.kind), holds_logs, false);
-        coverage::row(
-            &element.id,
-            &element.name,
-            element.kind.as_str(),
-            &applicable,
-            outlines,
-        )
+        (&element.id, applicable)
     } else {
         let flow = &model.flows[position - model.elements.len()];
-        let applicable = applicable_categories(None, false, context.crosses_boundary(flow));
-        coverage::row(
-            &flow.id,
-            &flow_label(context, flow),
-            "flow",
-            &applicable,
-            outlines,
-        )
+        let crosses = context.crosses_boundary(flow);
+        (&flow.id, applicable_categories(None, false, crosses))
     }
 }
 

@@ -30,13 +30,16 @@ pub struct CoverageRow {
     pub cells: Vec<(Stride, CoverageCell)>,
 }
 
+/// Each STRIDE category, in S, T, R, I, D, E order, with the reason when it does not apply.
+pub type Applicable = Vec<(Stride, Result<(), &'static str>)>;
+
 /// Which STRIDE categories apply to a DFD element (Microsoft SDL's STRIDE-per-element chart),
 /// each with the reason when it does not.
 pub fn applicable_categories(
     kind: Option<ElementKind>,
     holds_logs: bool,
     crosses_boundary: bool,
-) -> Vec<(Stride, Result<(), &'static str>)> {
+) -> Applicable {
     Stride::ALL
         .iter()
         .map(|&stride| {
@@ -57,6 +60,19 @@ pub fn applicable_categories(
             (stride, verdict)
         })
         .collect()
+}
+
+/// The categories of a row that are gaps: they apply, and no finding on the target falls in
+/// them. The same cells `row` marks `Gap`, without writing the row.
+pub(crate) fn gaps<'r>(
+    applicable: &'r [(Stride, Result<(), &'static str>)],
+    threats: &'r [Outline<'_>],
+) -> impl Iterator<Item = Stride> + 'r {
+    (applicable.iter())
+        .filter(|(stride, verdict)| {
+            verdict.is_ok() && !threats.iter().any(|t| t.categories.contains(stride))
+        })
+        .map(|(stride, _)| *stride)
 }
 
 pub(crate) fn row(
@@ -101,5 +117,67 @@ pub(crate) fn row(
         name: name.to_owned(),
         kind: kind.to_owned(),
         cells,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use threatscribe_model::{ElementKind, Severity, Status, Stride};
+
+    use super::{CoverageCell, applicable_categories, gaps, row};
+    use crate::streaming::Outline;
+
+    /// The reviewer's gap check and the report's rows must agree on every cell: for each kind
+    /// of target, with findings in no, one or several categories, open or mitigated.
+    #[test]
+    fn gaps_are_the_cells_a_row_marks_gap() {
+        let kinds = [
+            Some(ElementKind::Process),
+            Some(ElementKind::DataStore),
+            Some(ElementKind::ExternalEntity),
+            None,
+        ];
+        let category_sets: [&[Stride]; 4] = [
+            &[],
+            &[Stride::Spoofing],
+            &[Stride::Tampering, Stride::InformationDisclosure],
+            &[
+                Stride::Repudiation,
+                Stride::DenialOfService,
+                Stride::ElevationOfPrivilege,
+            ],
+        ];
+        let mut compared_gaps = 0;
+        for kind in kinds {
+            for flag in [false, true] {
+                let applicable = applicable_categories(kind, flag, flag);
+                for categories in category_sets {
+                    for status in [Status::Open, Status::Mitigated] {
+                        let threats: Vec<Outline<'_>> = (categories.first())
+                            .map(|&stride| Outline {
+                                id: "R@t",
+                                rule: "R",
+                                target: "t",
+                                stride,
+                                categories,
+                                severity: Severity::Medium,
+                                status,
+                            })
+                            .into_iter()
+                            .collect();
+                        let written: Vec<Stride> = (row("t", "T", "k", &applicable, &threats)
+                            .cells)
+                            .into_iter()
+                            .filter(|(_, cell)| *cell == CoverageCell::Gap)
+                            .map(|(stride, _)| stride)
+                            .collect();
+                        let found: Vec<Stride> = gaps(&applicable, &threats).collect();
+                        assert_eq!(found, written, "{kind:?} {flag} {categories:?} {status:?}");
+                        compared_gaps += found.len();
+                    }
+                }
+            }
+        }
+        assert!(compared_gaps > 0, "some case has a gap");
     }
 }

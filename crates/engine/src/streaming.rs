@@ -17,11 +17,11 @@ use threatscribe_model::{
 };
 
 use crate::analyze::{
-    Analysis, Hit, LogEntry, Role, add_provided, apply, assumptions, build_threat, coverage_row,
-    questions, rule_rating, technology_names,
+    Analysis, Hit, LogEntry, Role, add_provided, applicable_at, apply, assumptions, build_threat,
+    coverage_row, questions, rule_rating, technology_names,
 };
 use crate::context::Context;
-use crate::coverage::{CoverageCell, CoverageRow};
+use crate::coverage::{self, CoverageRow};
 use crate::evaluate::Subject;
 
 /// What a finding is without its texts: enough to order, count, cover and gate it.
@@ -195,15 +195,19 @@ impl<'a> StreamingAnalysis<'a> {
     /// # Panics
     /// When `position` is not below `coverage_len()`.
     pub fn coverage_row(&self, position: usize) -> CoverageRow {
+        coverage_row(&self.context, position, &self.outlines_at(position))
+    }
+
+    /// The findings on the element or flow at `position`, in report order.
+    fn outlines_at(&self, position: usize) -> Vec<Outline<'_>> {
         let start = self
             .by_target
             .partition_point(|&(p, _)| (p as usize) < position);
-        let on: Vec<Outline<'_>> = self.by_target[start..]
+        self.by_target[start..]
             .iter()
             .take_while(|&&(p, _)| p as usize == position)
             .map(|&(_, slot)| outline(&self.slots[slot as usize], &self.written))
-            .collect();
-        coverage_row(&self.context, position, &on)
+            .collect()
     }
 
     pub fn model(&self) -> &'a Model {
@@ -537,15 +541,13 @@ fn index(i: usize) -> u32 {
 /// The reviewer's coverage check, in words. The rows are worked out on every core.
 fn coverage_check(analysis: &StreamingAnalysis<'_>) -> String {
     let rows = analysis.coverage_len();
+    // The gaps alone: the rows' texts are written when the report prints them.
     let gaps: Vec<String> = in_parallel(rows, |positions| {
         let mut gaps = Vec::new();
-        for row in positions.map(|p| analysis.coverage_row(p)) {
-            gaps.extend(
-                row.cells
-                    .iter()
-                    .filter(|(_, c)| *c == CoverageCell::Gap)
-                    .map(|(s, _)| format!("{} {}", row.target, s.letter())),
-            );
+        for position in positions {
+            let (id, applicable) = applicable_at(&analysis.context, position);
+            let on = analysis.outlines_at(position);
+            gaps.extend(coverage::gaps(&applicable, &on).map(|s| format!("{id} {}", s.letter())));
         }
         gaps
     })
