@@ -374,3 +374,47 @@ fn every_hostile_input_gets_exit_2_a_message_and_no_output() {
         failures.join("\n---\n")
     );
 }
+
+/// A 200 MB model file is refused from its size before a byte of it is read; with the limit
+/// raised past it, it is read and refused for what it holds (zero bytes: a binary file). The file
+/// is sparse, so the test needs no disk space.
+#[test]
+fn a_200_mb_file_is_refused_by_its_size_and_with_the_limit_raised_by_its_content() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let huge = dir.path().join("huge.yaml");
+    std::fs::File::create(&huge)
+        .and_then(|file| file.set_len(200 << 20))
+        .expect("a sparse file");
+    let out = dir.path().join("report.md");
+    let run = |extra: &[&str]| {
+        let output = Command::cargo_bin("threatscribe")
+            .expect("binary")
+            .arg("analyze")
+            .arg(&huge)
+            .args(extra)
+            .arg("-o")
+            .arg(&out)
+            .timeout(Duration::from_secs(20))
+            .output()
+            .expect("run");
+        assert!(!out.exists(), "{extra:?}: an output file was written");
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+    let (code, stderr) = run(&[]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains(
+            "is larger than 32 MiB, the most threatscribe reads (raise it with --max-input-mib)"
+        ),
+        "{stderr}"
+    );
+    let (code, stderr) = run(&["--max-input-mib", "300"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("byte 0 is NUL: this looks like a binary file"),
+        "{stderr}"
+    );
+}
