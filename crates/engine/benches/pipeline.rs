@@ -1,6 +1,7 @@
 //! Benchmarks of the pipeline's stages, so regressions show: reading a model file (YAML and
-//! JSON), reading a description, analysing, and the streamed JSON report; each renderer has its
-//! own in `threatscribe-report`. Run with `cargo bench -p
+//! JSON), reading a description (the blog's, and 5,000 words), analysing, the streamed JSON
+//! report, and the SVG diagram of 1,001 elements; each renderer has its own on the blog in
+//! `threatscribe-report`. Run with `cargo bench -p
 //! threatscribe-engine`; the scale figures (10,000 elements and more) come from bench/scale.sh.
 
 use std::fmt::Write as _;
@@ -41,6 +42,30 @@ fn synthetic(n: usize) -> String {
             text,
             "  - {{ from: svc-{i}, to: db-{i}, protocol: postgresql }}"
         );
+    }
+    text
+}
+
+/// The description tests' architectures (22 of them, written in different styles) one after
+/// another, again and again until the text holds `words` words: a long design document.
+fn long_description(words: usize) -> String {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../cli/tests/descriptions");
+    let mut paths: Vec<_> = std::fs::read_dir(dir)
+        .expect("the description tests")
+        .map(|entry| entry.expect("an entry").path())
+        .filter(|path| path.extension().is_some_and(|e| e == "txt"))
+        .collect();
+    paths.sort();
+    let texts: Vec<String> = (paths.iter())
+        .map(|path| std::fs::read_to_string(path).expect("a description"))
+        .collect();
+    let mut text = String::new();
+    for next in texts.iter().cycle() {
+        if text.split_whitespace().count() >= words {
+            break;
+        }
+        text.push_str(next);
+        text.push('\n');
     }
     text
 }
@@ -96,6 +121,10 @@ fn benches(c: &mut Criterion) {
     c.bench_function("intake: blog description", |b| {
         b.iter(|| parse_description(BLOG_DESCRIPTION, "blog", kb).expect("read"));
     });
+    let long = long_description(5_000);
+    c.bench_function("intake: 5,000-word description", |b| {
+        b.iter(|| parse_description(&long, "long", kb).expect("read"));
+    });
     let blog = parse_model(BLOG_MODEL, Format::Yaml, "blog", kb)
         .expect("valid")
         .model;
@@ -104,6 +133,10 @@ fn benches(c: &mut Criterion) {
         .expect("valid")
         .model;
     c.bench_function("engine: 1,001 elements", |b| b.iter(|| analyze(&large, kb)));
+    let large_analysis = analyze(&large, kb);
+    c.bench_function("diagram: 1,001 elements, SVG", |b| {
+        b.iter(|| threatscribe_report::svg(&large_analysis));
+    });
     c.bench_function("engine: 1,001 elements, outlines only", |b| {
         b.iter(|| StreamingAnalysis::new(&large, kb, None, &[]).len());
     });
