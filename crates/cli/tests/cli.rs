@@ -251,6 +251,56 @@ fn a_rule_pack_adds_rules_and_a_broken_pack_is_refused_with_its_position() {
         ));
 }
 
+/// A description names a product only a rule pack knows: with the pack, the reader draws it as
+/// the data store it is, with its technology (and the pack's and built-in rules apply); without,
+/// it is not an element at all.
+#[test]
+fn a_description_names_technologies_a_rule_pack_adds() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let description = dir.path().join("shop.txt");
+    std::fs::write(
+        &description,
+        "A Flask web app keeps its orders in Acme Ledger. Customers use the web app from their browsers.\n",
+    )
+    .expect("write");
+    let elements = |extra: &[&str]| -> Vec<serde_json::Value> {
+        let output = threatscribe()
+            .arg("analyze")
+            .arg(&description)
+            .args(["--format", "json", "-q"])
+            .args(extra)
+            .output()
+            .expect("run");
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+        report["model"]["elements"]
+            .as_array()
+            .expect("elements")
+            .clone()
+    };
+    let with_pack = elements(&["--kb", &fixture("pack")]);
+    let ledger = with_pack
+        .iter()
+        .find(|e| {
+            e["technologies"]
+                .as_array()
+                .is_some_and(|t| t.iter().any(|t| t == "acme-ledger"))
+        })
+        .unwrap_or_else(|| panic!("no element uses acme-ledger: {with_pack:?}"));
+    assert_eq!(ledger["kind"], "data_store", "{ledger}");
+    let without = elements(&[]);
+    assert!(
+        !without
+            .iter()
+            .any(|e| e["name"].as_str().is_some_and(|n| n.contains("Acme"))),
+        "{without:?}"
+    );
+}
+
 #[test]
 fn kb_list_json_lists_rules_technologies_and_controls() {
     let output = threatscribe()

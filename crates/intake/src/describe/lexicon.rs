@@ -120,11 +120,11 @@ pub struct Mention {
     pub fuzzy: bool,
 }
 
-pub struct Lexicon {
+pub struct Lexicon<'k> {
     automaton: AhoCorasick,
     meanings: Vec<Lexeme>,
     /// Catalog technologies by index (as `kb.catalog.iter()` yields them).
-    pub technologies: Vec<&'static threatscribe_kb::Technology>,
+    pub technologies: Vec<&'k threatscribe_kb::Technology>,
     /// Single-word spellings of technologies, lowercased, for typo matching.
     single_words: Vec<(String, usize)>,
 }
@@ -138,13 +138,15 @@ const PRONOUNS: [&str; 6] = [
     "this application",
 ];
 
-impl Lexicon {
-    pub fn builtin() -> &'static Lexicon {
+impl<'k> Lexicon<'k> {
+    /// The lexicon of the built-in knowledge base, built once.
+    pub fn builtin() -> &'static Lexicon<'static> {
         static LEXICON: OnceLock<Lexicon> = OnceLock::new();
         LEXICON.get_or_init(|| Lexicon::build(KnowledgeBase::builtin(), Vocabulary::builtin()))
     }
 
-    fn build(kb: &'static KnowledgeBase, vocabulary: &Vocabulary) -> Lexicon {
+    /// The words of `kb`'s catalog (with a rule pack's technologies) and of the vocabulary.
+    pub fn build(kb: &'k KnowledgeBase, vocabulary: &Vocabulary) -> Lexicon<'k> {
         let technologies: Vec<&threatscribe_kb::Technology> = kb.catalog.iter().collect();
         let mut patterns: Vec<(String, Lexeme)> = Vec::new();
         let mut single_words = Vec::new();

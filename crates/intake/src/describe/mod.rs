@@ -134,7 +134,7 @@ enum Verb {
 
 struct Reader<'a> {
     kb: &'a KnowledgeBase,
-    lexicon: &'static Lexicon,
+    lexicon: &'a Lexicon<'a>,
     vocabulary: &'static Vocabulary,
     elements: Vec<DraftElement>,
     flows: Vec<DraftFlow>,
@@ -190,9 +190,17 @@ pub fn parse_description_limited(
             Diagnostic::error((0, 0), "the description is empty").with_hint(guidance),
         ]));
     }
+    // A rule pack may add technologies: the reader then knows their names too.
+    let with_pack;
+    let lexicon = if std::ptr::eq(kb, KnowledgeBase::builtin()) {
+        Lexicon::builtin()
+    } else {
+        with_pack = Lexicon::build(kb, Vocabulary::builtin());
+        &with_pack
+    };
     let mut reader = Reader {
         kb,
-        lexicon: Lexicon::builtin(),
+        lexicon,
         vocabulary: Vocabulary::builtin(),
         elements: Vec::new(),
         flows: Vec::new(),
@@ -245,8 +253,8 @@ fn quote(sentence: &Sentence) -> String {
     format!("\"{text}\" (line {})", sentence.line)
 }
 
-impl Reader<'_> {
-    fn technology(&self, index: usize) -> &'static Technology {
+impl<'a> Reader<'a> {
+    fn technology(&self, index: usize) -> &'a Technology {
         self.lexicon.technologies[index]
     }
 
@@ -286,7 +294,7 @@ impl Reader<'_> {
         index
     }
 
-    fn attach_technology(&mut self, element: usize, technology: &'static Technology) {
+    fn attach_technology(&mut self, element: usize, technology: &'a Technology) {
         let e = &mut self.elements[element];
         if !e.technologies.contains(&technology.id) {
             e.technologies.push(technology.id.clone());
