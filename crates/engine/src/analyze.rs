@@ -232,18 +232,25 @@ pub(crate) fn apply<'a>(
         let mut why = blank();
         matches(condition, subject, context, &mut why).then(|| why.evidence.join("; "))
     });
-    let mut seen = Vec::new();
-    findings.evidence.retain(|e| {
-        let fresh = !seen.contains(e);
-        seen.push(e.clone());
-        fresh
-    });
+    first_of_each(&mut findings.evidence);
     Some(Hit {
         rule,
         subject,
         findings,
         mitigated_by,
     })
+}
+
+/// Keeps the first of each repeated text, in order, without copying any to compare.
+fn first_of_each(texts: &mut Vec<String>) {
+    let mut kept = 0;
+    for i in 0..texts.len() {
+        if !texts[..kept].contains(&texts[i]) {
+            texts.swap(kept, i);
+            kept += 1;
+        }
+    }
+    texts.truncate(kept);
 }
 
 /// What the templates of a rule are filled with for one target (only the placeholders its
@@ -826,4 +833,22 @@ pub(crate) fn questions<'s>(
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::first_of_each;
+
+    #[test]
+    fn repeated_evidence_is_kept_once_in_the_order_first_found() {
+        let mut texts: Vec<String> = ["b", "a", "b", "c", "a", "a", "d", "c"]
+            .into_iter()
+            .map(String::from)
+            .collect();
+        first_of_each(&mut texts);
+        assert_eq!(texts, ["b", "a", "c", "d"]);
+        let mut empty: Vec<String> = Vec::new();
+        first_of_each(&mut empty);
+        assert!(empty.is_empty());
+    }
 }
