@@ -538,11 +538,11 @@ fn rate_subject(
         (None, None) => &[],
     };
     let highest = context.highest_classification(data);
-    let at_highest: Vec<String> = (data.iter())
+    let at_highest: Vec<&str> = (data.iter())
         .filter(|_| explain)
         .filter_map(|d| context.data_asset(d))
         .filter(|d| Some(d.classification) == highest)
-        .map(|d| d.name.clone())
+        .map(|d| d.name.as_str())
         .collect();
     let exposure = match (element, flow) {
         (Some(e), _) if !explain => context.exposure(e).map(|_| String::new()),

@@ -48,7 +48,7 @@ pub struct RatingInput<'a> {
     /// Why the target is exposed to the internet, when it is.
     pub exposure: Option<String>,
     /// The most sensitive classification at stake, with the names of the data at that level.
-    pub data: Option<(Classification, Vec<String>)>,
+    pub data: Option<(Classification, Vec<&'a str>)>,
     /// True when every data asset at stake is public (and there is at least one).
     pub only_public_data: bool,
     /// True when the target holds or carries the data itself (a data store or a flow).
@@ -190,7 +190,7 @@ mod tests {
             impact: Impact::Medium,
             categories: &[Stride::Tampering],
             exposure: Some("it receives flows from Users on the internet".into()),
-            data: Some((Classification::Restricted, vec!["Credentials".into()])),
+            data: Some((Classification::Restricted, vec!["Credentials"])),
             only_public_data: false,
             holds_data: true,
             cap: None,
@@ -212,7 +212,7 @@ mod tests {
             impact: Impact::Medium,
             categories: &[Stride::DenialOfService],
             exposure: None,
-            data: Some((Classification::Restricted, vec!["Credentials".into()])),
+            data: Some((Classification::Restricted, vec!["Credentials"])),
             only_public_data: false,
             holds_data: true,
             cap: None,
@@ -229,7 +229,7 @@ mod tests {
             impact: Impact::High,
             categories: &[Stride::Spoofing],
             exposure: Some("reachable".into()),
-            data: Some((Classification::Restricted, vec!["Credentials".into()])),
+            data: Some((Classification::Restricted, vec!["Credentials"])),
             only_public_data: false,
             holds_data: false,
             cap: Some(Severity::Medium),
