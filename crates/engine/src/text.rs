@@ -3,8 +3,8 @@
 /// Its pieces (anything that is `AsRef<str>`) joined into one `String`: `format!` for text alone.
 /// A finding's id, evidence and reasoning are written each time the finding is, a hundred
 /// thousand times on a large model; `format!` parses its template and grows its string piece by
-/// piece (about 800 instructions for a short line), this sizes the string once and copies (about
-/// 150).
+/// piece, this sizes the string once and copies: a finding's id took about 1,000 instructions
+/// through `format!` and about 220 through this, allocation included (cachegrind).
 macro_rules! cat {
     ($($piece:expr),+ $(,)?) => {
         [$(::core::convert::AsRef::<str>::as_ref(&$piece)),+].concat()
