@@ -41,10 +41,12 @@ pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
     let room = values.iter().map(|(_, value)| value.len()).sum::<usize>();
     let mut out = String::with_capacity(template.len() + room);
     let mut rest = template;
-    while let Some(open) = rest.find('{') {
+    // memchr: a description is a few hundred bytes, and the standard library's byte search was
+    // over a third of filling one.
+    while let Some(open) = memchr::memchr(b'{', rest.as_bytes()) {
         out.push_str(&rest[..open]);
         let after = &rest[open + 1..];
-        let known = after.find('}').and_then(|close| {
+        let known = memchr::memchr(b'}', after.as_bytes()).and_then(|close| {
             let name = &after[..close];
             (values.iter().find(|(key, _)| *key == name)).map(|(_, value)| (*value, close))
         });
