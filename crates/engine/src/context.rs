@@ -37,9 +37,9 @@ pub struct Context<'a> {
     pub kb: &'a KnowledgeBase,
     elements: HashMap<&'a str, usize>,
     flows: HashMap<&'a str, usize>,
-    /// Data assets by id: a finding's rating and texts look up each asset at stake, and a
-    /// company's model may declare hundreds.
-    data_assets: HashMap<&'a str, &'a DataAsset>,
+    /// Positions of data assets by id: a finding's rating and texts look up each asset at
+    /// stake, and a company's model may declare hundreds.
+    data_assets: HashMap<&'a str, usize>,
     /// Per element index: indexes of flows leaving it / arriving at it.
     outgoing: Vec<Vec<usize>>,
     incoming: Vec<Vec<usize>>,
@@ -102,17 +102,18 @@ impl<'a> Context<'a> {
             .collect();
         let controls = shared_controls(kb);
         let chains = boundary_chains(model);
-        let data = element_data(model, &incoming, &outgoing);
+        // The first of a repeated id, as `Model::data_asset` finds it (validation refuses
+        // repeats anyway).
+        let data_assets: HashMap<&str, usize> = (model.data_assets.iter().enumerate().rev())
+            .map(|(i, d)| (d.id.as_str(), i))
+            .collect();
+        let data = element_data(model, &data_assets, &incoming, &outgoing);
         let mut context = Context {
             model,
             kb,
             elements,
             flows,
-            // The first of a repeated id, as `Model::data_asset` finds it (validation refuses
-            // repeats anyway).
-            data_assets: (model.data_assets.iter().rev())
-                .map(|d| (d.id.as_str(), d))
-                .collect(),
+            data_assets,
             controls,
             outgoing,
             incoming,
@@ -289,7 +290,8 @@ impl<'a> Context<'a> {
 
     /// The model's data asset with this id, in constant time.
     pub fn data_asset(&self, id: &str) -> Option<&'a DataAsset> {
-        self.data_assets.get(id).copied()
+        let model = self.model;
+        self.data_assets.get(id).map(|&i| &model.data_assets[i])
     }
 
     pub fn data_name(&self, id: &'a str) -> &'a str {
@@ -336,15 +338,10 @@ fn shared_controls(kb: &KnowledgeBase) -> HashMap<&str, SharedControl> {
 /// repeats (an id the model does not declare goes last).
 fn element_data<'a>(
     model: &'a Model,
+    place: &HashMap<&str, usize>,
     incoming: &[Vec<usize>],
     outgoing: &[Vec<usize>],
 ) -> Vec<Vec<&'a str>> {
-    let place: HashMap<&str, usize> = model
-        .data_assets
-        .iter()
-        .enumerate()
-        .map(|(i, d)| (d.id.as_str(), i))
-        .collect();
     incoming
         .iter()
         .zip(outgoing)
