@@ -294,20 +294,13 @@ fn template_values<'a>(
         };
         flow_data = flow.data.iter().map(String::as_str).collect();
         data = &flow_data;
-        let name = |id: &str| {
-            context
-                .element(id)
-                .map_or_else(|| id.to_owned(), |e| e.name.clone())
-        };
-        values.push((
-            "target",
-            cat!("the flow from ", name(&flow.from), " to ", name(&flow.to)),
-        ));
+        let (from, to) = context.end_names(flow);
+        values.push(("target", cat!("the flow from ", from, " to ", to)));
         if uses("from") {
-            values.push(("from", name(&flow.from)));
+            values.push(("from", from.to_owned()));
         }
         if uses("to") {
-            values.push(("to", name(&flow.to)));
+            values.push(("to", to.to_owned()));
         }
         if uses("protocol") {
             values.push((
@@ -318,9 +311,9 @@ fn template_values<'a>(
                 ),
             ));
         }
-        let ends: Vec<&Element> = [&flow.from, &flow.to]
-            .iter()
-            .filter_map(|id| context.element(id))
+        let ends: Vec<&Element> = [context.source(flow), context.destination(flow)]
+            .into_iter()
+            .flatten()
             .collect();
         if uses("tech") {
             let tech: Vec<&str> = ends
@@ -702,12 +695,8 @@ pub(crate) fn applicable_at<'a>(context: &Context<'a>, position: usize) -> (&'a 
 }
 
 fn flow_label(context: &Context<'_>, flow: &Flow) -> String {
-    let name = |id: &str| {
-        context
-            .element(id)
-            .map_or_else(|| id.to_owned(), |e| e.name.clone())
-    };
-    cat!(name(&flow.from), " → ", name(&flow.to))
+    let (from, to) = context.end_names(flow);
+    cat!(from, " → ", to)
 }
 
 pub(crate) fn assumptions(context: &Context<'_>) -> Vec<String> {

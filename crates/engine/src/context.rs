@@ -225,6 +225,19 @@ impl<'a> Context<'a> {
             .map(|i| &model.elements[i])
     }
 
+    /// The names of a flow's source and destination, or the ids it gives for ends the model
+    /// does not have.
+    pub fn end_names<'f>(&self, flow: &'f Flow) -> (&'f str, &'f str)
+    where
+        'a: 'f,
+    {
+        let name = |end: Option<&'a Element>, id: &'f str| end.map_or(id, |e| e.name.as_str());
+        (
+            name(self.source(flow), &flow.from),
+            name(self.destination(flow), &flow.to),
+        )
+    }
+
     pub fn outgoing(&self, element: &Element) -> impl Iterator<Item = &'a Flow> + '_ {
         self.outgoing[self.index(element)]
             .iter()
