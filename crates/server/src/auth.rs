@@ -172,11 +172,11 @@ pub async fn guard(State(state): State<Shared>, mut request: Request, next: Next
         Method::GET | Method::HEAD | Method::OPTIONS
     );
     if let Err(refusal) = screen(&state, &headers, unsafe_method) {
-        return secured(refusal.into_response(), is_api);
+        return refused(request, &state, refusal.into_response(), is_api).await;
     }
     let (caller, new_cookie) = match identify(&state, &headers, &path, is_api, unsafe_method) {
         Ok(found) => found,
-        Err(response) => return secured(drained(request, &state, *response).await, is_api),
+        Err(response) => return refused(request, &state, *response, is_api).await,
     };
     // API calls from pages send the token in a header; forms send it as a field, which their
     // handlers check.
@@ -187,10 +187,7 @@ pub async fn guard(State(state): State<Shared>, mut request: Request, next: Next
                 StatusCode::FORBIDDEN,
                 "missing or wrong anti-CSRF token (X-CSRF-Token)",
             );
-            return secured(
-                drained(request, &state, refusal.into_response()).await,
-                true,
-            );
+            return refused(request, &state, refusal.into_response(), true).await;
         }
     }
     request.extensions_mut().insert(caller);
@@ -203,14 +200,25 @@ pub async fn guard(State(state): State<Shared>, mut request: Request, next: Next
     secured(response, is_api)
 }
 
-/// `refusal`, once the refused request's body is read (up to the size limit) and dropped. A
-/// connection closed with a body still unread is reset by the kernel, and the client may lose
-/// the refusal already sent: a page's PUT without its token then saw "peer disconnected", not
-/// the 403 that says why (one run in five of the CSRF test).
-async fn drained(request: Request, state: &Shared, refusal: Response) -> Response {
-    // A body that fails to read or runs over the limit changes nothing: the refusal stands.
-    let _ = axum::body::to_bytes(request.into_body(), state.max_body).await;
-    refusal
+/// Every refusal of the guard, once the refused request's body is read (up to the size limit)
+/// and dropped. A connection closed with a body still unread is reset by the kernel, and the
+/// client may lose the refusal already sent: a page's PUT without its token then saw "peer
+/// disconnected", not the 403 that says why (one run in five of the CSRF test). A body announced
+/// larger than the limit is not read: sparing that is what the limit is for.
+async fn refused(request: Request, state: &Shared, refusal: Response, is_api: bool) -> Response {
+    if announced_length(request.headers()).is_none_or(|length| length <= state.max_body) {
+        // A body that fails to read or runs over the limit changes nothing: the refusal stands.
+        let _ = axum::body::to_bytes(request.into_body(), state.max_body).await;
+    }
+    secured(refusal, is_api)
+}
+
+/// The body length a request announces (`Content-Length`), when it announces one.
+fn announced_length(headers: &HeaderMap) -> Option<usize> {
+    headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok())
 }
 
 /// Refuses a foreign `Host` (DNS rebinding), a state change from another site's page, and a
@@ -246,11 +254,7 @@ fn screen(state: &Shared, headers: &HeaderMap, unsafe_method: bool) -> Result<()
             ));
         }
     }
-    let announced = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
-    if announced.is_some_and(|length| length > state.max_body) {
+    if announced_length(headers).is_some_and(|length| length > state.max_body) {
         return Err(ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             format!(
