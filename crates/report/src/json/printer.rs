@@ -176,11 +176,8 @@ impl<'o> Object<'o> {
 
     /// Starts a field: `quoted` is its name as `key!` writes it.
     fn key(&mut self, quoted: &str) {
-        // The first field has no comma before its line break.
-        let from = usize::from(self.first);
+        line(self.out, !self.first, self.depth + 1);
         self.first = false;
-        self.out
-            .extend_from_slice(&BREAK[from..2 + 2 * (self.depth + 1)]);
         self.out.extend_from_slice(quoted.as_bytes());
     }
 
@@ -197,13 +194,10 @@ impl<'o> Object<'o> {
         }
         self.out.push(b'[');
         for (i, value) in values.enumerate() {
-            let from = usize::from(i == 0);
-            self.out
-                .extend_from_slice(&BREAK[from..2 + 2 * (self.depth + 2)]);
+            line(self.out, i > 0, self.depth + 2);
             string(self.out, value);
         }
-        self.out
-            .extend_from_slice(&BREAK[1..2 + 2 * (self.depth + 1)]);
+        line(self.out, false, self.depth + 1);
         self.out.push(b']');
     }
 
@@ -215,7 +209,7 @@ impl<'o> Object<'o> {
 
     fn close(self) {
         if !self.first {
-            self.out.extend_from_slice(&BREAK[1..2 + 2 * self.depth]);
+            line(self.out, false, self.depth);
         }
         self.out.push(b'}');
     }
@@ -225,6 +219,12 @@ impl<'o> Object<'o> {
 /// cell's threat list, six levels deep): a separator is one slice of it, without the comma
 /// before a first item.
 const BREAK: &[u8] = b",\n            ";
+
+/// Starts a line `depth` levels deep, after a comma when `after_item` (a first item or a closing
+/// bracket has none).
+fn line(out: &mut Vec<u8>, after_item: bool, depth: usize) {
+    out.extend_from_slice(&BREAK[usize::from(!after_item)..2 + 2 * depth]);
+}
 
 /// A field name known at compile time, quoted and followed by `: `, as `Object` takes it: a
 /// field then costs two copies, where writing its pieces one by one cost five.
