@@ -59,13 +59,14 @@ fn long_description(words: usize) -> String {
     let texts: Vec<String> = (paths.iter())
         .map(|path| std::fs::read_to_string(path).expect("a description"))
         .collect();
-    let mut text = String::new();
+    let (mut text, mut count) = (String::new(), 0);
     for next in texts.iter().cycle() {
-        if text.split_whitespace().count() >= words {
+        if count >= words {
             break;
         }
         text.push_str(next);
         text.push('\n');
+        count += next.split_whitespace().count();
     }
     text
 }
